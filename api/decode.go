@@ -1,0 +1,122 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/authgate/authgate/api/sdk"
+)
+
+// decode reads the request body into v. It writes the error response and
+// returns false for a body that is too large, empty, not one JSON object,
+// followed by more data, or of the wrong types. Unknown fields are
+// ignored, as Coder does, since newer clients send fields older servers
+// do not know.
+func (a *API) decode(c *gin.Context, v any) bool {
+	body, ok := a.readBody(c)
+	if !ok {
+		return false
+	}
+	if err := decodeJSON(body, v, false); err != nil {
+		badJSON(c, err)
+		return false
+	}
+	return true
+}
+
+// readBody reads the whole body, answering 413 past the limit.
+func (a *API) readBody(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(c.Request.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeMessage(c, http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("Request body must be at most %d bytes.", tooLarge.Limit), "")
+		return nil, false
+	case err != nil:
+		badJSON(c, fmt.Errorf("read body: %w", err))
+		return nil, false
+	}
+	return body, true
+}
+
+func badJSON(c *gin.Context, err error) {
+	write(c, http.StatusBadRequest, sdk.Response{
+		Message: "Request body must be valid JSON.",
+		Detail:  err.Error(),
+	})
+}
+
+// decodeJSON decodes one JSON object from body into v. strict refuses
+// fields v does not have.
+func decodeJSON(body []byte, v any, strict bool) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return errors.New("the body is empty; send a JSON object")
+	}
+	if trimmed[0] != '{' {
+		return errors.New("the body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return describeJSONError(err)
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// describeJSONError rewrites the decoder's errors without Go type names.
+func describeJSONError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "the body"
+		} else {
+			field = fmt.Sprintf("field %q", field)
+		}
+		return fmt.Errorf("%s must be %s, not %s", field, jsonKind(typeErr.Type), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return fmt.Errorf("invalid JSON at byte %d: %s", syntaxErr.Offset, strings.TrimPrefix(syntaxErr.Error(), "json: "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the JSON ends too early")
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonKind names a Go type as the JSON a client should send.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "a different type"
+}

@@ -1,0 +1,279 @@
+// Package mirror keeps SpiceDB's relationships a faithful copy of what the
+// database says.
+//
+// Writes record, in their own transaction, which entities changed (the
+// outbox in package models). Flush brings each of those entities in line:
+// it derives the relationships the entity should have from the database as
+// it is now, reads the ones SpiceDB has, and writes the difference. Because
+// every pass reads the current state instead of replaying operations, the
+// order in which changes arrive does not matter, applying one twice does no
+// harm, and a crash at any point is repaired by the next pass. Passes take
+// a lock (a Postgres advisory lock, or a mutex on SQLite) so that two
+// replicas never write the same entity from different reads.
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/authgate/authgate/models"
+	"github.com/authgate/authgate/schema"
+	"github.com/authgate/authgate/schema/spicedb"
+)
+
+// batchSize is how many outbox rows one pass reads at a time. Each row
+// costs a few database queries and one or two SpiceDB reads, so a batch
+// is a few hundred milliseconds at most.
+const batchSize = 200
+
+// Mirror applies relationship changes from the database to SpiceDB.
+type Mirror struct {
+	store *models.Store
+	spice *spicedb.Client
+	log   *slog.Logger
+	// mu keeps one pass at a time in this process; the store's mirror
+	// lock does the same across processes.
+	mu sync.Mutex
+}
+
+// New returns a Mirror between store and spice.
+func New(store *models.Store, spice *spicedb.Client, log *slog.Logger) *Mirror {
+	return &Mirror{store: store, spice: spice, log: log}
+}
+
+// Flush applies every pending change. When it returns nil, every change
+// committed before the call is in SpiceDB.
+func (m *Mirror) Flush(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.store.WithMirrorLock(ctx, func() error {
+		for {
+			changes, err := m.store.PendingChanges(ctx, batchSize)
+			if err != nil || len(changes) == 0 {
+				return err
+			}
+			if err := m.apply(ctx, changes); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// apply brings the entities of one batch of changes in line and removes
+// the changes from the outbox.
+func (m *Mirror) apply(ctx context.Context, changes []models.Change) error {
+	ids := make([]uint64, len(changes))
+	seen := make(map[models.Entity]bool, len(changes))
+	var touch, del []schema.Relationship
+	for i, c := range changes {
+		ids[i] = c.ID
+		e := c.Entity()
+		if seen[e] {
+			continue
+		}
+		seen[e] = true
+		t, d, err := m.entityDiff(ctx, e)
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", e, err)
+		}
+		touch, del = append(touch, t...), append(del, d...)
+	}
+	if err := m.write(ctx, touch, del); err != nil {
+		return err
+	}
+	if len(touch)+len(del) > 0 {
+		m.log.DebugContext(ctx, "relationships synced",
+			"changes", len(changes), "touched", len(touch), "deleted", len(del))
+	}
+	return m.store.DeleteChanges(ctx, ids)
+}
+
+// SyncSite writes the site's static relationships.
+func (m *Mirror) SyncSite(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.store.WithMirrorLock(ctx, func() error {
+		t, d, err := m.entityDiff(ctx, schema.EntitySite)
+		if err != nil {
+			return err
+		}
+		return m.write(ctx, t, d)
+	})
+}
+
+// entityDiff returns what SpiceDB lacks and what it has in excess for one
+// entity.
+func (m *Mirror) entityDiff(ctx context.Context, e models.Entity) (touch, del []schema.Relationship, err error) {
+	want, err := m.derive(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	var have []schema.Relationship
+	for _, f := range schema.Filters(e) {
+		rels, err := m.spice.ReadRelationships(ctx, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		have = append(have, rels...)
+	}
+	touch, del = diff(want, have)
+	return touch, del, nil
+}
+
+// derive returns the relationships the database says the entity has.
+func (m *Mirror) derive(ctx context.Context, e models.Entity) ([]schema.Relationship, error) {
+	s := m.store
+	switch e.Kind {
+	case schema.EntitySite.Kind:
+		return schema.SiteRelationships(), nil
+
+	case models.EntityUser:
+		u, err := s.UserByID(ctx, e.ID)
+		if err != nil {
+			return absent(err)
+		}
+		roles, err := s.SiteRoles(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		return schema.UserRelationships(u, roles), nil
+
+	case models.EntityOrganization:
+		o, err := s.OrganizationByID(ctx, e.ID)
+		if err != nil {
+			return absent(err)
+		}
+		return schema.OrganizationRelationships(o), nil
+
+	case models.EntityMembership:
+		mem, err := s.Member(ctx, e.Scope, e.ID)
+		if err != nil {
+			return absent(err)
+		}
+		roles, err := s.MemberRoles(ctx, e.Scope, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		return schema.MembershipRelationships(mem, roles), nil
+
+	case models.EntityGroup:
+		g, err := s.GroupByID(ctx, e.ID)
+		if err != nil {
+			return absent(err)
+		}
+		members, err := s.GroupMemberIDs(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		return schema.GroupRelationships(g, members), nil
+
+	case models.EntityResource:
+		r, err := s.ResourceByID(ctx, e.Scope, e.ID)
+		if err != nil {
+			return absent(err)
+		}
+		shares, err := s.Shares(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		return schema.ResourceRelationships(r, shares), nil
+
+	case models.EntityRemovedUser:
+		return nil, mustBeGone(s.UserByID(ctx, e.ID))
+
+	case models.EntityRemovedGroup:
+		return nil, mustBeGone(s.GroupByID(ctx, e.ID))
+	}
+	return nil, fmt.Errorf("unknown entity kind %q", e.Kind)
+}
+
+// absent turns "not found" into "no relationships".
+func absent(err error) ([]schema.Relationship, error) {
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return nil, err
+}
+
+// errStillExists stops a removal from deleting the relationships of an
+// entity that exists again; ids are never reused, so it means a bug.
+var errStillExists = errors.New("entity recorded as removed still exists")
+
+func mustBeGone[T any](_ T, err error) error {
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	return errStillExists
+}
+
+// diff returns the relationships in want but not in have, and those in
+// have but not in want.
+func diff(want, have []schema.Relationship) (touch, del []schema.Relationship) {
+	wantSet := make(map[schema.Relationship]bool, len(want))
+	for _, r := range want {
+		wantSet[r] = true
+	}
+	haveSet := make(map[schema.Relationship]bool, len(have))
+	for _, r := range have {
+		haveSet[r] = true
+		if !wantSet[r] {
+			del = append(del, r)
+		}
+	}
+	for r := range wantSet {
+		if !haveSet[r] {
+			touch = append(touch, r)
+		}
+	}
+	return touch, del
+}
+
+// write applies touches and deletes in calls of at most SpiceDB's limit.
+// Each call is atomic; together they are not, which is fine because a
+// failed pass leaves its changes in the outbox to be applied again.
+func (m *Mirror) write(ctx context.Context, touch, del []schema.Relationship) error {
+	for len(touch)+len(del) > 0 {
+		n := min(len(touch), spicedb.MaxUpdatesPerWrite)
+		t := touch[:n]
+		touch = touch[n:]
+		k := min(len(del), spicedb.MaxUpdatesPerWrite-n)
+		d := del[:k]
+		del = del[k:]
+		if err := m.spice.WriteRelationships(ctx, t, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run flushes the outbox every interval until ctx ends, so that changes
+// whose request failed to apply them (SpiceDB down, a crash) are applied
+// once SpiceDB answers again.
+func (m *Mirror) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := m.Flush(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			failing = true
+			m.log.WarnContext(ctx, "relationship changes not applied yet; retrying", "error", err)
+		case err == nil && failing:
+			failing = false
+			m.log.InfoContext(ctx, "relationship changes applied again")
+		}
+	}
+}

@@ -1,0 +1,325 @@
+// Package spicedb is authgate's SpiceDB client: the few calls authgate
+// makes (bulk checks, relationship reads and writes, schema writes), with
+// the consistency every call needs, over an external SpiceDB (authzed-go)
+// or an in-process one (package embedded).
+package spicedb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
+	authzed "github.com/authzed/authzed-go/v1"
+	"github.com/authzed/grpcutil"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/authgate/authgate/schema"
+)
+
+// ErrUnavailable means SpiceDB could not answer: unreachable, overloaded,
+// too slow, or refusing authgate's key. Nothing may be concluded from it.
+var ErrUnavailable = errors.New("spicedb unavailable")
+
+// Client talks to one SpiceDB.
+type Client struct {
+	perms  v1.PermissionsServiceClient
+	schema v1.SchemaServiceClient
+	close  func() error
+}
+
+// New wraps a connection to SpiceDB; close is called by Close.
+func New(conn grpc.ClientConnInterface, close func() error) *Client {
+	return &Client{
+		perms:  v1.NewPermissionsServiceClient(conn),
+		schema: v1.NewSchemaServiceClient(conn),
+		close:  close,
+	}
+}
+
+// Config says how to reach an external SpiceDB.
+type Config struct {
+	// Endpoint is host:port of SpiceDB's gRPC API.
+	Endpoint string
+	// PresharedKey is the bearer token SpiceDB was started with.
+	PresharedKey string
+	// Insecure uses plaintext gRPC, for local stacks.
+	Insecure bool
+	// CAPath is a PEM file of CA certificates to verify SpiceDB's TLS
+	// certificate with; empty uses the system's.
+	CAPath string
+}
+
+// Dial connects to an external SpiceDB. The connection is lazy: an
+// unreachable SpiceDB shows up as ErrUnavailable on the first call.
+func Dial(cfg Config) (*Client, error) {
+	if cfg.Endpoint == "" {
+		return nil, errors.New("spicedb endpoint is empty")
+	}
+	if cfg.PresharedKey == "" {
+		return nil, errors.New("a preshared key is required to reach SpiceDB at " + cfg.Endpoint)
+	}
+	if cfg.Insecure && cfg.CAPath != "" {
+		return nil, errors.New("a CA path makes no sense with plaintext; choose TLS or insecure")
+	}
+
+	var opts []grpc.DialOption
+	switch {
+	case cfg.Insecure:
+		opts = append(opts,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpcutil.WithInsecureBearerToken(cfg.PresharedKey))
+	case cfg.CAPath != "":
+		if _, err := os.Stat(cfg.CAPath); err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		certs, err := grpcutil.WithCustomCerts(grpcutil.VerifyCA, cfg.CAPath)
+		if err != nil {
+			return nil, fmt.Errorf("load CA file %s: %w", cfg.CAPath, err)
+		}
+		opts = append(opts, certs, grpcutil.WithBearerToken(cfg.PresharedKey))
+	default:
+		certs, err := grpcutil.WithSystemCerts(grpcutil.VerifyCA)
+		if err != nil {
+			return nil, fmt.Errorf("load system certificates: %w", err)
+		}
+		opts = append(opts, certs, grpcutil.WithBearerToken(cfg.PresharedKey))
+	}
+
+	c, err := authzed.NewClient(cfg.Endpoint, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("dial spicedb %s: %w", cfg.Endpoint, err)
+	}
+	return &Client{perms: c.PermissionsServiceClient, schema: c.SchemaServiceClient, close: c.Close}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error {
+	if c.close == nil {
+		return nil
+	}
+	return c.close()
+}
+
+// fullyConsistent makes a read see every write acknowledged before it
+// started. SpiceDB's default answers from a cached snapshot up to seconds
+// old, which would let a revoked grant still answer true.
+var fullyConsistent = &v1.Consistency{
+	Requirement: &v1.Consistency_FullyConsistent{FullyConsistent: true},
+}
+
+// wrap marks errors that mean SpiceDB could not be used.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted,
+		codes.Aborted, codes.Canceled, codes.Unauthenticated, codes.PermissionDenied:
+		return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Ping asks SpiceDB something cheap that needs its datastore.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.schema.ReadSchema(ctx, &v1.ReadSchemaRequest{})
+	if status.Code(err) == codes.NotFound {
+		return nil
+	}
+	return wrap("ping spicedb", err)
+}
+
+// EnsureSchema writes text as the schema unless SpiceDB already has an
+// equivalent one. It reports whether it wrote. A change SpiceDB refuses
+// (a relation still in use, say) comes back with SpiceDB's explanation.
+func (c *Client) EnsureSchema(ctx context.Context, text string) (bool, error) {
+	_, err := c.schema.ReadSchema(ctx, &v1.ReadSchemaRequest{})
+	switch {
+	case status.Code(err) == codes.NotFound:
+		// No schema yet.
+	case err != nil:
+		return false, wrap("read schema", err)
+	default:
+		diff, err := c.schema.DiffSchema(ctx, &v1.DiffSchemaRequest{
+			Consistency:      fullyConsistent,
+			ComparisonSchema: text,
+		})
+		if err != nil {
+			return false, wrap("compare schema", err)
+		}
+		if len(diff.GetDiffs()) == 0 {
+			return false, nil
+		}
+	}
+	if _, err := c.schema.WriteSchema(ctx, &v1.WriteSchemaRequest{Schema: text}); err != nil {
+		return false, wrap("write schema", err)
+	}
+	return true, nil
+}
+
+// Result is SpiceDB's answer for one item of a bulk check.
+type Result struct {
+	Allowed bool
+	// Err is set when SpiceDB could not answer this item alone (an id it
+	// rejects, a depth limit, a conditional answer); Allowed is false.
+	Err error
+}
+
+// CheckBulk checks every item in one request, from one snapshot. at, when
+// not nil, is the snapshot to read (a ZedToken from an earlier call);
+// otherwise the newest. It returns the results in order and the snapshot
+// they came from.
+func (c *Client) CheckBulk(ctx context.Context, items []schema.Item, at *v1.ZedToken) ([]Result, *v1.ZedToken, error) {
+	req := &v1.CheckBulkPermissionsRequest{
+		Consistency: fullyConsistent,
+		Items:       make([]*v1.CheckBulkPermissionsRequestItem, len(items)),
+	}
+	if at != nil {
+		req.Consistency = &v1.Consistency{Requirement: &v1.Consistency_AtExactSnapshot{AtExactSnapshot: at}}
+	}
+	for i, it := range items {
+		req.Items[i] = &v1.CheckBulkPermissionsRequestItem{
+			Resource:   &v1.ObjectReference{ObjectType: it.ResourceType, ObjectId: it.ResourceID},
+			Permission: it.Permission,
+			Subject: &v1.SubjectReference{
+				Object: &v1.ObjectReference{ObjectType: schema.TypeUser, ObjectId: it.SubjectID},
+			},
+		}
+	}
+
+	resp, err := c.perms.CheckBulkPermissions(ctx, req)
+	if err != nil {
+		return nil, nil, wrap("check permissions", err)
+	}
+	if len(resp.GetPairs()) != len(items) {
+		return nil, nil, fmt.Errorf("check permissions: %d answers for %d checks", len(resp.GetPairs()), len(items))
+	}
+
+	results := make([]Result, len(items))
+	for i, pair := range resp.GetPairs() {
+		switch r := pair.GetResponse().(type) {
+		case *v1.CheckBulkPermissionsPair_Item:
+			p := r.Item.GetPermissionship()
+			results[i].Allowed = p == v1.CheckPermissionResponse_PERMISSIONSHIP_HAS_PERMISSION
+			if p == v1.CheckPermissionResponse_PERMISSIONSHIP_CONDITIONAL_PERMISSION {
+				results[i].Err = errors.New("conditional permission without context")
+			}
+		case *v1.CheckBulkPermissionsPair_Error:
+			results[i].Err = status.ErrorProto(r.Error)
+			if code := codes.Code(r.Error.GetCode()); code == codes.Unavailable || code == codes.DeadlineExceeded {
+				// One item failing for lack of SpiceDB means all would.
+				return nil, nil, wrap("check permissions", results[i].Err)
+			}
+		default:
+			results[i].Err = errors.New("empty answer")
+		}
+	}
+	return results, resp.GetCheckedAt(), nil
+}
+
+// ReadRelationships returns every relationship the filter selects, as of
+// now.
+func (c *Client) ReadRelationships(ctx context.Context, f schema.Filter) ([]schema.Relationship, error) {
+	stream, err := c.perms.ReadRelationships(ctx, &v1.ReadRelationshipsRequest{
+		Consistency:        fullyConsistent,
+		RelationshipFilter: toFilter(f),
+	})
+	if err != nil {
+		return nil, wrap("read relationships", err)
+	}
+	var rels []schema.Relationship
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return rels, nil
+		}
+		if err != nil {
+			return nil, wrap("read relationships", err)
+		}
+		rels = append(rels, fromRelationship(resp.GetRelationship()))
+	}
+}
+
+// MaxUpdatesPerWrite is SpiceDB's default cap on updates in one
+// WriteRelationships call.
+const MaxUpdatesPerWrite = 1000
+
+// WriteRelationships touches and deletes relationships atomically. At most
+// MaxUpdatesPerWrite in all.
+func (c *Client) WriteRelationships(ctx context.Context, touch, del []schema.Relationship) error {
+	if len(touch)+len(del) == 0 {
+		return nil
+	}
+	if len(touch)+len(del) > MaxUpdatesPerWrite {
+		return fmt.Errorf("write relationships: %d updates, more than %d", len(touch)+len(del), MaxUpdatesPerWrite)
+	}
+	updates := make([]*v1.RelationshipUpdate, 0, len(touch)+len(del))
+	for _, r := range touch {
+		updates = append(updates, &v1.RelationshipUpdate{
+			Operation:    v1.RelationshipUpdate_OPERATION_TOUCH,
+			Relationship: toRelationship(r),
+		})
+	}
+	for _, r := range del {
+		updates = append(updates, &v1.RelationshipUpdate{
+			Operation:    v1.RelationshipUpdate_OPERATION_DELETE,
+			Relationship: toRelationship(r),
+		})
+	}
+	_, err := c.perms.WriteRelationships(ctx, &v1.WriteRelationshipsRequest{Updates: updates})
+	return wrap("write relationships", err)
+}
+
+// DeleteRelationships deletes every relationship the filter selects.
+func (c *Client) DeleteRelationships(ctx context.Context, f schema.Filter) error {
+	_, err := c.perms.DeleteRelationships(ctx, &v1.DeleteRelationshipsRequest{
+		RelationshipFilter: toFilter(f),
+	})
+	return wrap("delete relationships", err)
+}
+
+func toFilter(f schema.Filter) *v1.RelationshipFilter {
+	rf := &v1.RelationshipFilter{
+		ResourceType:       f.ResourceType,
+		OptionalResourceId: f.ResourceID,
+		OptionalRelation:   f.Relation,
+	}
+	if f.SubjectType != "" {
+		rf.OptionalSubjectFilter = &v1.SubjectFilter{
+			SubjectType:       f.SubjectType,
+			OptionalSubjectId: f.SubjectID,
+		}
+	}
+	return rf
+}
+
+func toRelationship(r schema.Relationship) *v1.Relationship {
+	return &v1.Relationship{
+		Resource: &v1.ObjectReference{ObjectType: r.ResourceType, ObjectId: r.ResourceID},
+		Relation: r.Relation,
+		Subject: &v1.SubjectReference{
+			Object:           &v1.ObjectReference{ObjectType: r.SubjectType, ObjectId: r.SubjectID},
+			OptionalRelation: r.SubjectRelation,
+		},
+	}
+}
+
+func fromRelationship(r *v1.Relationship) schema.Relationship {
+	return schema.Relationship{
+		ResourceType:    r.GetResource().GetObjectType(),
+		ResourceID:      r.GetResource().GetObjectId(),
+		Relation:        r.GetRelation(),
+		SubjectType:     r.GetSubject().GetObject().GetObjectType(),
+		SubjectID:       r.GetSubject().GetObject().GetObjectId(),
+		SubjectRelation: r.GetSubject().GetOptionalRelation(),
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/authgate/authgate/api/sdk"
 	"github.com/authgate/authgate/api/service"
 )
 
@@ -112,54 +111,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*API, error) {
 // ServeHTTP serves a request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.engine.ServeHTTP(w, r) }
 
-// routes registers every endpoint.
-func (a *API) routes(e *gin.Engine) {
-	e.GET("/healthz", a.getHealthz)
-	e.GET("/readyz", a.getReadyz)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(a.opts.Gatherer, promhttp.HandlerOpts{})))
-
-	v2 := e.Group("/api/v2", a.limitBody, a.deadline)
-	v2.GET("", a.getRoot)
-	v2.GET("/buildinfo", a.getBuildInfo)
-	v2.GET("/openapi.json", a.getOpenAPI)
-
-	public := v2.Group("", a.limitAPI)
-	public.GET("/users/first", a.getFirstUser)
-	public.POST("/users/first", a.postFirstUser)
-	public.POST("/users/login", a.limitLogins, a.postLogin)
-
-	authed := v2.Group("", a.authenticate, a.limitAPI)
-	// authcheck changes nothing, so a cookie alone may ask it.
-	authed.POST("/authcheck", a.postAuthcheck)
-
-	w := authed.Group("", a.csrf)
-	w.POST("/users/logout", a.postLogout)
-	w.GET("/users/:user", a.getUser)
-	w.POST("/users", a.postUser)
-	w.DELETE("/users/:user", a.deleteUser)
-	w.PUT("/users/:user/roles", a.putUserRoles)
-	w.PUT("/users/:user/status/suspend", a.putUserStatus(userSuspended))
-	w.PUT("/users/:user/status/activate", a.putUserStatus(userActive))
-
-	w.POST("/organizations", a.postOrganization)
-	w.GET("/organizations/:org", a.getOrganization)
-	w.POST("/organizations/:org/members/:user", a.postMember)
-	w.DELETE("/organizations/:org/members/:user", a.deleteMember)
-	w.PUT("/organizations/:org/members/:user/roles", a.putMemberRoles)
-	w.POST("/organizations/:org/groups", a.postGroup)
-	w.POST("/organizations/:org/resources", a.postResource)
-
-	w.GET("/groups/:group", a.getGroup)
-	w.PATCH("/groups/:group", a.patchGroup)
-	w.DELETE("/groups/:group", a.deleteGroup)
-
-	w.GET("/resources/:type/:id", a.getResource)
-	w.DELETE("/resources/:type/:id", a.deleteResource)
-	w.GET("/resources/:type/:id/acl", a.getACL)
-	w.PATCH("/resources/:type/:id/acl", a.patchACL)
-	w.PUT("/resources/:type/:id/dormant", a.putDormant)
-}
-
-func (a *API) getRoot(c *gin.Context) {
-	c.JSON(http.StatusOK, sdk.Response{Message: "👋"})
+// metricsHandler serves the Prometheus metrics.
+func (a *API) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(a.opts.Gatherer, promhttp.HandlerOpts{})
 }

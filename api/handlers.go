@@ -1,7 +1,6 @@
 package api
 
 import (
-	_ "embed"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -29,13 +28,6 @@ func (a *API) getBuildInfo(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, info)
-}
-
-//go:embed openapi.json
-var openapiDocument []byte
-
-func (a *API) getOpenAPI(c *gin.Context) {
-	c.Data(http.StatusOK, "application/json; charset=utf-8", openapiDocument)
 }
 
 func (a *API) getFirstUser(c *gin.Context) {
@@ -146,20 +138,17 @@ func (a *API) putUserRoles(c *gin.Context) {
 	c.JSON(http.StatusOK, user)
 }
 
-const (
-	userSuspended = models.StatusSuspended
-	userActive    = models.StatusActive
-)
+func (a *API) putUserSuspend(c *gin.Context) { a.putUserStatus(c, models.StatusSuspended) }
 
-func (a *API) putUserStatus(status string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		user, err := a.svc.SetUserStatus(c.Request.Context(), actorOf(c), c.Param("user"), status)
-		if err != nil {
-			a.fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, user)
+func (a *API) putUserActivate(c *gin.Context) { a.putUserStatus(c, models.StatusActive) }
+
+func (a *API) putUserStatus(c *gin.Context, status string) {
+	user, err := a.svc.SetUserStatus(c.Request.Context(), actorOf(c), c.Param("user"), status)
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
+	c.JSON(http.StatusOK, user)
 }
 
 func (a *API) postOrganization(c *gin.Context) {

@@ -51,8 +51,10 @@ func (f Filter) Matches(r Relationship) bool {
 var EntitySite = models.Entity{Kind: "site", ID: SiteID}
 
 // Filters returns filters that together select exactly the relationships
-// an entity owns. No relationship is selected by two entities' filters, so
-// an entity can be brought in line with the database on its own.
+// an entity owns, so that an entity can be brought in line with the
+// database on its own. Only the filters of a removed user or group overlap
+// with others': they reach every relationship that names the subject,
+// including the shares that the resources' own filters select.
 func Filters(e models.Entity) []Filter {
 	switch e.Kind {
 	case EntitySite.Kind:

@@ -41,7 +41,17 @@ type Config struct {
 	PostgresURL string
 	// DataDir holds the SQLite file authgate.db.
 	DataDir string
+	// MaxConns caps the Postgres connections this process opens; 0 means
+	// DefaultMaxConns. Replicas times MaxConns, plus SpiceDB's pools if it
+	// shares the server, must stay under Postgres's max_connections.
+	MaxConns int
 }
+
+// DefaultMaxConns is the Postgres pool size when Config.MaxConns is 0:
+// enough for a few hundred requests a second of short transactions,
+// small enough that several replicas fit in Postgres's default limit of
+// 100 connections.
+const DefaultMaxConns = 20
 
 // Store reads and writes the source of truth. A Store returned by InTx
 // runs every call inside that transaction.
@@ -65,6 +75,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", classify(err))
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		// database/sql opens connections without limit and keeps two idle,
+		// so a burst of requests would exhaust Postgres's connection slots
+		// and then pay a new connection for most requests after it.
+		n := cfg.MaxConns
+		if n <= 0 {
+			n = DefaultMaxConns
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s := &Store{db: db, postgres: true}
 		if err := s.Ping(ctx); err != nil {
 			_ = s.Close()
@@ -112,12 +136,18 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
+// pingTimeout bounds Ping, so that a readiness probe gets an answer
+// from a database that accepts connections but never replies.
+const pingTimeout = 5 * time.Second
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return classify(err)
 	}
@@ -179,11 +209,33 @@ func (s *Store) withSessionLock(ctx context.Context, key int64, fn func(*gorm.DB
 
 // InTx runs fn in one transaction; the Store it receives writes inside it.
 // A nil return commits.
+//
+// A transaction that Postgres aborts to break a deadlock, or for a
+// serialization conflict, is run again, up to txAttempts times in all: fn
+// must do nothing but through tx, so that running it again is safe.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, postgres: s.postgres})
-	})
-	return classify(err)
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+			return fn(&Store{db: gtx, postgres: s.postgres})
+		})
+		if !retryable(err) || attempt == txAttempts || ctx.Err() != nil {
+			return classify(err)
+		}
+	}
+}
+
+// txAttempts is how often InTx runs a transaction that keeps losing
+// deadlocks. Each attempt's locks are taken in a new order of arrival,
+// so a second attempt almost always commits; a third covers bursts.
+const txAttempts = 3
+
+// retryable reports whether err is Postgres aborting a transaction only
+// to let another go on: a detected deadlock (40P01) or a serialization
+// failure (40001). Run again, the transaction will most likely commit.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // q returns the session for one call.
@@ -214,13 +266,26 @@ func classify(err error) error {
 // isUnavailable reports whether err says the database is unreachable,
 // shutting down or out of resources, as opposed to rejecting a statement.
 func isUnavailable(err error) bool {
+	// A failed connection attempt is unavailability whatever the server
+	// said while refusing it ("database does not exist", "not accepting
+	// connections", a failed password), so it is tested before the
+	// PgError it may carry.
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		// Class 08: connection exception; 53: insufficient resources;
-		// 57P01-57P05: shutdown, crash, cannot connect now, idle timeouts.
+		// 57P01-57P05: shutdown, crash, cannot connect now, idle timeouts;
+		// 57014: statement timeout or cancelled; 55P03: lock timeout; and
+		// a transaction that lost a deadlock or a serialization conflict
+		// as often as InTx retries it.
 		return strings.HasPrefix(pgErr.Code, "08") ||
 			strings.HasPrefix(pgErr.Code, "53") ||
-			strings.HasPrefix(pgErr.Code, "57P")
+			strings.HasPrefix(pgErr.Code, "57P") ||
+			pgErr.Code == "57014" || pgErr.Code == "55P03" ||
+			retryable(err)
 	}
 	var sqliteErr *gosqlite.Error
 	if errors.As(err, &sqliteErr) {
@@ -232,9 +297,7 @@ func isUnavailable(err error) bool {
 		return false
 	}
 	var netErr net.Error
-	var connectErr *pgconn.ConnectError
 	return errors.As(err, &netErr) ||
-		errors.As(err, &connectErr) ||
 		errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||

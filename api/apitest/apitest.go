@@ -43,6 +43,9 @@ type Options struct {
 	Logs io.Writer
 	// SessionLifetime defaults to 24 h.
 	SessionLifetime time.Duration
+	// PasswordCost is bcrypt's cost factor. Zero is bcrypt's minimum:
+	// tests sign in often, and the cost is not what most of them test.
+	PasswordCost int
 }
 
 // Server is a running authgate.
@@ -80,6 +83,10 @@ func (s *Server) config(address string) server.Config {
 	if lifetime == 0 {
 		lifetime = 24 * time.Hour
 	}
+	cost := s.opts.PasswordCost
+	if cost == 0 {
+		cost = bcrypt.MinCost
+	}
 	return server.Config{
 		HTTPAddress:     address,
 		Database:        models.Config{PostgresURL: s.opts.PostgresURL, DataDir: s.opts.DataDir},
@@ -90,10 +97,8 @@ func (s *Server) config(address string) server.Config {
 		Logger:          slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Service: service.Options{
 			SessionLifetime: lifetime,
-			// The cheapest cost bcrypt allows: tests sign in often, and
-			// the cost factor is not what they test.
-			PasswordCost: bcrypt.MinCost,
-			Version:      "v0.0.0-test",
+			PasswordCost:    cost,
+			Version:         "v0.0.0-test",
 		},
 		API: s.opts.API,
 	}
@@ -139,8 +144,12 @@ func (s *Server) Restart() {
 }
 
 // Client returns a client without a session.
-func (s *Server) Client() *Client {
-	return &Client{t: s.t, base: s.URL, http: &http.Client{Timeout: 30 * time.Second}}
+func (s *Server) Client() *Client { return NewClient(s.t, s.URL) }
+
+// NewClient returns a client without a session for the authgate at base
+// (http://host:port), such as one running in another process.
+func NewClient(t testing.TB, base string) *Client {
+	return &Client{t: t, base: base, http: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // Client calls the API. Its token, when set, goes in the

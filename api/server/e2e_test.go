@@ -114,8 +114,13 @@ func TestAcceptanceTableSurvivesRestartAndRevocation(t *testing.T) {
 
 	w.srv.Restart()
 	w.requireAcceptance(t)
+	w.requireRevocationSeen(t)
+}
 
-	// Revoke the admin role: the very next request must see it.
+// requireRevocationSeen revokes the admin's organization role and
+// requires the very next request to see it.
+func (w *world) requireRevocationSeen(t *testing.T) {
+	t.Helper()
 	w.owner.SetMemberRoles(w.orgID, w.adminID)
 	got := w.admin.Authcheck(map[string]sdk.AuthorizationCheck{
 		"users":     check("read", sdk.AuthorizationObject{ResourceType: "user"}),

@@ -139,13 +139,25 @@ func (s *Server) prepareSpiceDB(ctx context.Context) error {
 	}
 	if changed {
 		s.log.InfoContext(ctx, "spicedb schema written")
+	} else {
+		s.log.InfoContext(ctx, "spicedb schema unchanged")
+	}
+	// The in-memory datastore starts empty. An external SpiceDB that lacks
+	// even the site's relationship is new, or was wiped or restored from
+	// nothing: serving from it would deny everything, so it is rebuilt too.
+	rebuild := s.embedded != nil
+	if !rebuild {
+		populated, err := s.mirror.Populated(ctx)
+		if err != nil {
+			return fmt.Errorf("read site relationships: %w", err)
+		}
+		rebuild = !populated
 	}
 	if err := s.mirror.SyncSite(ctx); err != nil {
 		return fmt.Errorf("write site relationships: %w", err)
 	}
 
-	if s.embedded != nil {
-		// The in-memory datastore starts empty: rebuild it whole.
+	if rebuild {
 		start := time.Now()
 		diff, err := s.mirror.Reconcile(ctx, true)
 		if err != nil {
@@ -163,17 +175,32 @@ func (s *Server) prepareSpiceDB(ctx context.Context) error {
 	return nil
 }
 
+// schemaAttemptTimeout bounds one attempt to write the schema, so that a
+// SpiceDB that accepts connections but never answers is retried, and
+// given up on at StartupTimeout, instead of stalling the start for good.
+const schemaAttemptTimeout = 10 * time.Second
+
 // ensureSchema writes the schema, waiting for an external SpiceDB that is
 // still starting.
+//
+// TODO: a replica of an older version that restarts during a rolling
+// upgrade writes its older schema back; permissions the new version added
+// then answer false until a new replica starts again. A schema version
+// kept in SpiceDB, which an older binary refuses to overwrite, would stop
+// that; until then operators must not restart old replicas mid-rollout
+// (docs/operations.md).
 func (s *Server) ensureSchema(ctx context.Context) (bool, error) {
 	deadline := time.Now().Add(s.cfg.StartupTimeout)
 	wait := 250 * time.Millisecond
 	for {
-		changed, err := s.spice.EnsureSchema(ctx, schema.Text)
+		actx, cancel := context.WithTimeout(ctx, schemaAttemptTimeout)
+		changed, err := s.spice.EnsureSchema(actx, schema.Text)
+		cancel()
 		if err == nil {
 			return changed, nil
 		}
-		if !errors.Is(err, spicedb.ErrUnavailable) || time.Now().After(deadline) {
+		if !errors.Is(err, spicedb.ErrUnavailable) || errors.Is(err, spicedb.ErrKeyRefused) ||
+			time.Now().After(deadline) {
 			return false, fmt.Errorf("spicedb at %q: %w", s.cfg.SpiceDB.Endpoint, err)
 		}
 		s.log.WarnContext(ctx, "waiting for spicedb", "endpoint", s.cfg.SpiceDB.Endpoint, "error", err)

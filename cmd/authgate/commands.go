@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
 	"github.com/authgate/authgate/api/server"
@@ -160,4 +161,23 @@ func runReconcile(cmd *cobra.Command, s *settings, apply bool) error {
 		return exitCode(exitDifferences)
 	}
 	return nil
+}
+
+// explain adds to a failure the settings to look at. The underlying error
+// names a host or a gRPC status, not the flag that leads there.
+func explain(err error) error {
+	var connect *pgconn.ConnectError
+	switch {
+	case errors.Is(err, models.ErrUnavailable), errors.As(err, &connect):
+		return fmt.Errorf("%w\n(check --postgres-url [AUTHGATE_POSTGRES_URL] and that Postgres answers)", err)
+	case errors.Is(err, spicedb.ErrKeyRefused):
+		return fmt.Errorf("%w\n(check --spicedb-preshared-key [AUTHGATE_SPICEDB_PRESHARED_KEY])", err)
+	case errors.Is(err, spicedb.ErrSchemaRefused):
+		return fmt.Errorf("%w\n(SpiceDB keeps relationships that the new schema has no place for: "+
+			"delete them, or run the authgate version that wrote SpiceDB's current schema)", err)
+	case errors.Is(err, spicedb.ErrUnavailable):
+		return fmt.Errorf("%w\n(check --spicedb-endpoint [AUTHGATE_SPICEDB_ENDPOINT], "+
+			"--spicedb-insecure or --spicedb-ca-path, and that SpiceDB answers)", err)
+	}
+	return err
 }

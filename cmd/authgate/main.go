@@ -19,7 +19,7 @@ func main() {
 		if asExitCode(err, &exit) {
 			os.Exit(int(exit))
 		}
-		fmt.Fprintln(os.Stderr, "authgate:", err)
+		fmt.Fprintln(os.Stderr, "authgate:", explain(err))
 		os.Exit(1)
 	}
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -51,6 +53,7 @@ AUTHGATE_HTTP_ADDRESS). A flag given on the command line wins.`,
 type settings struct {
 	dataDir         string
 	postgresURL     string
+	postgresConns   int
 	spicedbEndpoint string
 	spicedbKey      string
 	spicedbInsecure bool
@@ -64,6 +67,8 @@ func (s *settings) register(fs *pflag.FlagSet) {
 		"directory of the SQLite database, used when --postgres-url is empty")
 	fs.StringVar(&s.postgresURL, "postgres-url", "",
 		"Postgres connection URL (postgres://user:pass@host:5432/db?sslmode=disable); empty uses SQLite")
+	fs.IntVar(&s.postgresConns, "postgres-max-conns", models.DefaultMaxConns,
+		"most Postgres connections this process opens; replicas times this must fit Postgres's max_connections")
 	fs.StringVar(&s.spicedbEndpoint, "spicedb-endpoint", "",
 		"host:port of an external SpiceDB's gRPC API; empty runs SpiceDB in-process on its in-memory datastore")
 	fs.StringVar(&s.spicedbKey, "spicedb-preshared-key", "",
@@ -81,9 +86,15 @@ func (s *settings) validate() error {
 	if s.postgresURL == "" && s.dataDir == "" {
 		return errors.New("--data-dir must not be empty when --postgres-url is not set")
 	}
-	if s.postgresURL != "" && !strings.HasPrefix(s.postgresURL, "postgres://") &&
-		!strings.HasPrefix(s.postgresURL, "postgresql://") {
-		return errors.New("--postgres-url must be a URL starting with postgres:// or postgresql://")
+	if s.postgresURL != "" {
+		if err := checkPostgresURL(s.postgresURL); err != nil {
+			return fmt.Errorf("--postgres-url: %w", err)
+		}
+	}
+	if s.postgresConns < 2 {
+		// One connection holds the relationship sync's lock while the
+		// sync itself queries on another.
+		return errors.New("--postgres-max-conns must be at least 2")
 	}
 	if s.spicedbEndpoint == "" {
 		if s.spicedbKey != "" || s.spicedbInsecure || s.spicedbCAPath != "" {
@@ -98,15 +109,34 @@ func (s *settings) validate() error {
 		return errors.New("--spicedb-insecure and --spicedb-ca-path exclude each other")
 	}
 	if s.spicedbCAPath != "" {
-		if _, err := os.Stat(s.spicedbCAPath); err != nil {
+		pem, err := os.ReadFile(s.spicedbCAPath)
+		if err != nil {
 			return fmt.Errorf("--spicedb-ca-path: %w", err)
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--spicedb-ca-path: %s holds no PEM certificate", s.spicedbCAPath)
 		}
 	}
 	return nil
 }
 
+// checkPostgresURL rejects what is not a postgres:// URL. Its errors never
+// repeat the URL, which may hold a password.
+func checkPostgresURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url's errors quote the part they stumbled on, which may be a
+		// piece of the password.
+		return errors.New("not a valid URL; characters such as @, : or % in the user name or password must be percent-encoded")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return errors.New("must be a URL starting with postgres:// or postgresql://")
+	}
+	return nil
+}
+
 func (s *settings) database() models.Config {
-	return models.Config{PostgresURL: s.postgresURL, DataDir: s.dataDir}
+	return models.Config{PostgresURL: s.postgresURL, DataDir: s.dataDir, MaxConns: s.postgresConns}
 }
 
 func (s *settings) spicedb() spicedb.Config {

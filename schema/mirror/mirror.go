@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/authgate/authgate/models"
@@ -35,21 +34,37 @@ type Mirror struct {
 	store *models.Store
 	spice *spicedb.Client
 	log   *slog.Logger
-	// mu keeps one pass at a time in this process; the store's mirror
-	// lock does the same across processes.
-	mu sync.Mutex
+	// turn holds a token while a pass runs in this process; the store's
+	// mirror lock does the same across processes. A channel rather than a
+	// mutex, so that a request waiting behind a pass stuck on an
+	// unanswering SpiceDB gives up when its own deadline passes.
+	turn chan struct{}
 }
 
 // New returns a Mirror between store and spice.
 func New(store *models.Store, spice *spicedb.Client, log *slog.Logger) *Mirror {
-	return &Mirror{store: store, spice: spice, log: log}
+	return &Mirror{store: store, spice: spice, log: log, turn: make(chan struct{}, 1)}
 }
+
+// lock waits for this process's turn to run a pass, or for ctx to end.
+func (m *Mirror) lock(ctx context.Context) error {
+	select {
+	case m.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for the relationship sync in progress: %w", ctx.Err())
+	}
+}
+
+func (m *Mirror) unlock() { <-m.turn }
 
 // Flush applies every pending change. When it returns nil, every change
 // committed before the call is in SpiceDB.
 func (m *Mirror) Flush(ctx context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	if err := m.lock(ctx); err != nil {
+		return err
+	}
+	defer m.unlock()
 	return m.store.WithMirrorLock(ctx, func() error {
 		for {
 			changes, err := m.store.PendingChanges(ctx, batchSize)
@@ -82,6 +97,10 @@ func (m *Mirror) apply(ctx context.Context, changes []models.Change) error {
 		}
 		touch, del = append(touch, t...), append(del, d...)
 	}
+	// A removed user's or group's filters reach relationships that other
+	// entities of the batch also own (the shares of a resource), and
+	// SpiceDB refuses a write that names one relationship twice.
+	touch, del = unique(touch), unique(del)
 	if err := m.write(ctx, touch, del); err != nil {
 		return err
 	}
@@ -92,10 +111,29 @@ func (m *Mirror) apply(ctx context.Context, changes []models.Change) error {
 	return m.store.DeleteChanges(ctx, ids)
 }
 
+// Populated reports whether SpiceDB holds the site's static relationship,
+// the first one every authgate start writes. Without it, SpiceDB is new or
+// lost its relationships, and only a full Reconcile brings it in line:
+// the outbox covers recent changes, not everything.
+func (m *Mirror) Populated(ctx context.Context) (bool, error) {
+	for _, f := range schema.Filters(schema.EntitySite) {
+		rels, err := m.spice.ReadRelationships(ctx, f)
+		if err != nil {
+			return false, err
+		}
+		if len(rels) > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // SyncSite writes the site's static relationships.
 func (m *Mirror) SyncSite(ctx context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	if err := m.lock(ctx); err != nil {
+		return err
+	}
+	defer m.unlock()
 	return m.store.WithMirrorLock(ctx, func() error {
 		t, d, err := m.entityDiff(ctx, schema.EntitySite)
 		if err != nil {
@@ -213,6 +251,19 @@ func mustBeGone[T any](_ T, err error) error {
 	return errStillExists
 }
 
+// unique returns rels without repeats, in their first order.
+func unique(rels []schema.Relationship) []schema.Relationship {
+	seen := make(map[schema.Relationship]bool, len(rels))
+	out := rels[:0]
+	for _, r := range rels {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // diff returns the relationships in want but not in have, and those in
 // have but not in want.
 func diff(want, have []schema.Relationship) (touch, del []schema.Relationship) {
@@ -253,9 +304,20 @@ func (m *Mirror) write(ctx context.Context, touch, del []schema.Relationship) er
 	return nil
 }
 
+// passTimeout bounds one background pass. Without it a pass stuck on a
+// SpiceDB that accepts connections but never answers would hold the lock
+// for good, and every write after it would wait in vain. A batch takes
+// well under a second, so a pass that times out has still made progress:
+// each batch it finished is out of the outbox.
+const passTimeout = 30 * time.Second
+
 // Run flushes the outbox every interval until ctx ends, so that changes
 // whose request failed to apply them (SpiceDB down, a crash) are applied
 // once SpiceDB answers again.
+//
+// TODO: export the outbox's length and the age of its oldest row as
+// metrics; today a backlog shows only as 503s and one warning in the log,
+// so an alert cannot tell a SpiceDB outage from a stuck sync.
 func (m *Mirror) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -266,7 +328,9 @@ func (m *Mirror) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		err := m.Flush(ctx)
+		pass, cancel := context.WithTimeout(ctx, passTimeout)
+		err := m.Flush(pass)
+		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
 			failing = true

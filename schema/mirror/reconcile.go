@@ -24,10 +24,12 @@ func (d Difference) Empty() bool { return len(d.Missing)+len(d.Extra) == 0 }
 // and clears the outbox rows the comparison covered, so afterwards SpiceDB
 // matches the database as it was when Reconcile read it.
 func (m *Mirror) Reconcile(ctx context.Context, apply bool) (Difference, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-
 	var d Difference
+	if err := m.lock(ctx); err != nil {
+		return d, err
+	}
+	defer m.unlock()
+
 	err := m.store.WithMirrorLock(ctx, func() error {
 		snap, err := m.store.ReadSnapshot(ctx)
 		if err != nil {

@@ -10,13 +10,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	v1 "github.com/authzed/authzed-go/proto/authzed/api/v1"
 	authzed "github.com/authzed/authzed-go/v1"
 	"github.com/authzed/grpcutil"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
 	"github.com/authgate/authgate/schema"
@@ -25,6 +28,16 @@ import (
 // ErrUnavailable means SpiceDB could not answer: unreachable, overloaded,
 // too slow, or refusing authgate's key. Nothing may be concluded from it.
 var ErrUnavailable = errors.New("spicedb unavailable")
+
+// ErrKeyRefused means SpiceDB refused authgate's preshared key. It comes
+// with ErrUnavailable, since a request still cannot be answered, but it
+// will not go away by waiting.
+var ErrKeyRefused = errors.New("spicedb refused the preshared key")
+
+// ErrSchemaRefused means SpiceDB would not take authgate's schema, most
+// often because relationships still use a relation or definition the new
+// schema drops. The error carries SpiceDB's explanation.
+var ErrSchemaRefused = errors.New("spicedb refused the schema")
 
 // Client talks to one SpiceDB.
 type Client struct {
@@ -68,7 +81,30 @@ func Dial(cfg Config) (*Client, error) {
 		return nil, errors.New("a CA path makes no sense with plaintext; choose TLS or insecure")
 	}
 
-	var opts []grpc.DialOption
+	opts := []grpc.DialOption{
+		// gRPC's default reconnect backoff grows to two minutes, so after
+		// a SpiceDB restart authgate would go on answering 503 long after
+		// SpiceDB is back. Five seconds bounds that wait.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff: backoff.Config{
+				BaseDelay:  250 * time.Millisecond,
+				Multiplier: 1.6,
+				Jitter:     0.2,
+				MaxDelay:   5 * time.Second,
+			},
+			MinConnectTimeout: 5 * time.Second,
+		}),
+		// A connection whose peer vanished without closing it (a killed
+		// node, a dropped network path) is noticed by pings within 40 s
+		// instead of by TCP's retransmission timeout of about 15 minutes.
+		// Pings go out only while calls are waiting, so SpiceDB's server,
+		// which refuses clients that ping idle connections more often than
+		// every five minutes, is not provoked.
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time:    30 * time.Second,
+			Timeout: 10 * time.Second,
+		}),
+	}
 	switch {
 	case cfg.Insecure:
 		opts = append(opts,
@@ -123,14 +159,22 @@ func wrap(what string, err error) error {
 	}
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted,
-		codes.Aborted, codes.Canceled, codes.Unauthenticated, codes.PermissionDenied:
+		codes.Aborted, codes.Canceled:
 		return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return fmt.Errorf("%s: %w: %w: %w", what, ErrUnavailable, ErrKeyRefused, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// pingTimeout bounds Ping, so that a readiness probe gets an answer
+// from a SpiceDB that accepts connections but never replies.
+const pingTimeout = 5 * time.Second
+
 // Ping asks SpiceDB something cheap that needs its datastore.
 func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
 	_, err := c.schema.ReadSchema(ctx, &v1.ReadSchemaRequest{})
 	if status.Code(err) == codes.NotFound {
 		return nil
@@ -161,6 +205,10 @@ func (c *Client) EnsureSchema(ctx context.Context, text string) (bool, error) {
 		}
 	}
 	if _, err := c.schema.WriteSchema(ctx, &v1.WriteSchemaRequest{Schema: text}); err != nil {
+		switch status.Code(err) {
+		case codes.FailedPrecondition, codes.InvalidArgument:
+			return false, fmt.Errorf("%w: %s", ErrSchemaRefused, status.Convert(err).Message())
+		}
 		return false, wrap("write schema", err)
 	}
 	return true, nil

@@ -96,6 +96,9 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*API, error) {
 		return nil, err
 	}
 	e.HandleMethodNotAllowed = true
+	// Gin answers "/users/me/" with a redirect to "/users/me", an HTML
+	// body; every answer of this API is JSON, so such paths are not found.
+	e.RedirectTrailingSlash = false
 	e.Use(a.observe, a.recoverPanic)
 	e.NoRoute(func(c *gin.Context) {
 		writeMessage(c, http.StatusNotFound, "Route not found.", "")

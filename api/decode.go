@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,7 +26,7 @@ func (a *API) decode(c *gin.Context, v any) bool {
 	if !ok {
 		return false
 	}
-	if err := decodeJSON(body, v, false); err != nil {
+	if err := decodeJSON(body, v); err != nil {
 		badJSON(c, err)
 		return false
 	}
@@ -55,20 +56,26 @@ func badJSON(c *gin.Context, err error) {
 	})
 }
 
-// decodeJSON decodes one JSON object from body into v. strict refuses
-// fields v does not have.
-func decodeJSON(body []byte, v any, strict bool) error {
-	trimmed := bytes.TrimSpace(body)
+// jsonSpace is the white space JSON allows around values (RFC 8259);
+// bytes.TrimSpace would also take Unicode spaces such as U+00A0.
+const jsonSpace = " \t\r\n"
+
+// decodeJSON decodes one JSON object from body into v.
+func decodeJSON(body []byte, v any) error {
+	trimmed := bytes.Trim(body, jsonSpace)
 	if len(trimmed) == 0 {
 		return errors.New("the body is empty; send a JSON object")
 	}
 	if trimmed[0] != '{' {
 		return errors.New("the body must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if strict {
-		dec.DisallowUnknownFields()
+	// JSON text is UTF-8. encoding/json would replace bad bytes with
+	// U+FFFD, so two different passwords or authcheck keys could decode
+	// to the same string; refuse them instead.
+	if !utf8.Valid(trimmed) {
+		return errors.New("the body is not valid UTF-8")
 	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(v); err != nil {
 		return describeJSONError(err)
 	}
@@ -119,4 +126,66 @@ func jsonKind(t reflect.Type) string {
 		return jsonKind(t.Elem())
 	}
 	return "a different type"
+}
+
+// jsonMember is one member of a JSON object, in the order it was sent.
+type jsonMember struct {
+	name  string
+	value json.RawMessage
+}
+
+// objectMembers splits raw, which must be one JSON object, into its
+// members. A name sent twice is refused: encoding/json keeps the last of
+// them, another reader may keep the first, and a strict reader must not
+// pick one silently.
+func objectMembers(raw []byte) ([]jsonMember, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, describeJSONError(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, errors.New("must be a JSON object")
+	}
+	var members []jsonMember
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, describeJSONError(err)
+		}
+		name, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, describeJSONError(err)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("the name %q appears more than once", truncate(name, 64))
+		}
+		seen[name] = true
+		members = append(members, jsonMember{name: name, value: value})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, describeJSONError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("unexpected data after the JSON object")
+	}
+	return members, nil
+}
+
+// decodeMember decodes one member's value into v, refusing null: in a
+// strict object a field is either sent with a value or left out.
+func decodeMember(m jsonMember, v any) error {
+	if bytes.Equal(bytes.Trim(m.value, jsonSpace), []byte("null")) {
+		return fmt.Errorf("field %q must not be null; leave it out instead", m.name)
+	}
+	if err := json.Unmarshal(m.value, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return fmt.Errorf("field %q must be %s, not %s", m.name, jsonKind(typeErr.Type), typeErr.Value)
+		}
+		return fmt.Errorf("field %q: %w", m.name, describeJSONError(err))
+	}
+	return nil
 }

@@ -43,6 +43,17 @@ func (a *API) fail(c *gin.Context, err error) {
 		}
 		write(c, status, sdk.Response{Message: e.Message, Detail: e.Detail, Validations: e.Validations})
 
+	// The request's own end comes first: a dependency call cut short by
+	// it reports itself unavailable, but the cause is the deadline.
+	case errors.Is(c.Request.Context().Err(), context.DeadlineExceeded):
+		a.unavailable(c, err, fmt.Sprintf(
+			"The request did not finish within %s; nothing was answered. Try again shortly.", a.opts.RequestTimeout))
+
+	case errors.Is(c.Request.Context().Err(), context.Canceled):
+		// The client went away; nobody reads the answer.
+		c.Status(499)
+		c.Abort()
+
 	case errors.Is(err, spicedb.ErrUnavailable):
 		a.unavailable(c, err, "SpiceDB did not answer, so no authorization decision can be made. Try again shortly.")
 
@@ -52,11 +63,6 @@ func (a *API) fail(c *gin.Context, err error) {
 	case errors.Is(err, context.DeadlineExceeded):
 		a.unavailable(c, err, fmt.Sprintf(
 			"The request did not finish within %s; nothing was answered. Try again shortly.", a.opts.RequestTimeout))
-
-	case errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
-		// The client went away; nobody reads the answer.
-		c.Status(499)
-		c.Abort()
 
 	default:
 		id := requestID(c)

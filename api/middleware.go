@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,12 +103,15 @@ func (a *API) deadline(c *gin.Context) {
 
 // rateLimited answers 429 in Coder's words.
 func rateLimited(c *gin.Context, n int, window time.Duration) {
-	c.Header("Retry-After", strconv.Itoa(int(window.Seconds())))
+	// A window under a second would otherwise say "Retry-After: 0".
+	c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(window.Seconds())))))
 	writeMessage(c, http.StatusTooManyRequests,
 		fmt.Sprintf("You've been rate limited for sending more than %d requests in %s.", n, window), "")
 }
 
 // limitLogins applies the per-client-address limit on sign-in attempts.
+// TODO: as in Coder, nothing limits attempts per account, so guesses at
+// one password spread over many addresses are slowed only by bcrypt.
 func (a *API) limitLogins(c *gin.Context) {
 	if a.loginLimiter != nil && !a.loginLimiter.allow(c.ClientIP()) {
 		rateLimited(c, a.loginLimiter.n, a.loginLimiter.window)
@@ -119,19 +123,23 @@ func (a *API) limitLogins(c *gin.Context) {
 // limitAPI applies the API-wide limit, per signed-in user, or per client
 // address before sign-in, as Coder does.
 func (a *API) limitAPI(c *gin.Context) {
-	if a.apiLimiter == nil {
-		c.Next()
+	if !a.allowAPI(c) {
+		rateLimited(c, a.apiLimiter.n, a.apiLimiter.window)
 		return
+	}
+	c.Next()
+}
+
+// allowAPI takes one request from the caller's API allowance.
+func (a *API) allowAPI(c *gin.Context) bool {
+	if a.apiLimiter == nil {
+		return true
 	}
 	key := "ip:" + c.ClientIP()
 	if actor := actorOf(c); actor.User.ID != "" {
 		key = "user:" + actor.User.ID
 	}
-	if !a.apiLimiter.allow(key) {
-		rateLimited(c, a.apiLimiter.n, a.apiLimiter.window)
-		return
-	}
-	c.Next()
+	return a.apiLimiter.allow(key)
 }
 
 // Token sources, in the order API.md reads them.
@@ -145,8 +153,10 @@ const (
 // sessionToken finds the request's session token and where it came from.
 // An empty value counts as absent.
 func sessionToken(r *http.Request) (token, source string) {
-	if ck, err := r.Cookie(sdk.SessionTokenCookie); err == nil && ck.Value != "" {
-		return ck.Value, sourceCookie
+	for _, ck := range r.CookiesNamed(sdk.SessionTokenCookie) {
+		if ck.Value != "" {
+			return ck.Value, sourceCookie
+		}
 	}
 	if v := r.URL.Query().Get(sdk.SessionTokenQuery); v != "" {
 		return v, sourceQuery
@@ -168,29 +178,43 @@ func sessionToken(r *http.Request) (token, source string) {
 const maxTokenLength = 256
 
 // authenticate requires a valid session and puts its actor in the
-// context.
+// context. A failed attempt counts against the client address's API
+// allowance, so that guessing tokens is as limited as any other request
+// made before sign-in.
 func (a *API) authenticate(c *gin.Context) {
 	token, source := sessionToken(c.Request)
-	if token == "" {
-		a.fail(c, &service.Error{
-			Kind:    service.KindUnauthenticated,
-			Message: "You are signed out or your session has expired. Please sign in again to continue.",
-			Detail: fmt.Sprintf("Cookie %q, query parameter %q, header %q or an \"Authorization: Bearer\" header must be provided.",
-				sdk.SessionTokenCookie, sdk.SessionTokenQuery, sdk.SessionTokenHeader),
-		})
+	var err error
+	switch {
+	case token == "":
+		err = signedOut(fmt.Sprintf(
+			"Cookie %q, query parameter %q, header %q or an \"Authorization: Bearer\" header must be provided.",
+			sdk.SessionTokenCookie, sdk.SessionTokenQuery, sdk.SessionTokenHeader))
+	case len(token) > maxTokenLength:
+		err = signedOut(fmt.Sprintf("The session token is too long: a token is %d characters.", service.TokenLength))
+	default:
+		var actor service.Actor
+		actor, err = a.svc.Authenticate(c.Request.Context(), token)
+		if err == nil {
+			c.Set(keyActor, actor)
+			c.Set(keyTokenSource, source)
+			c.Next()
+			return
+		}
+	}
+	if !a.allowAPI(c) {
+		rateLimited(c, a.apiLimiter.n, a.apiLimiter.window)
 		return
 	}
-	if len(token) > maxTokenLength {
-		token = token[:maxTokenLength]
+	a.fail(c, err)
+}
+
+// signedOut is API.md's 401; detail says what was wrong with the token.
+func signedOut(detail string) error {
+	return &service.Error{
+		Kind:    service.KindUnauthenticated,
+		Message: "You are signed out or your session has expired. Please sign in again to continue.",
+		Detail:  detail,
 	}
-	actor, err := a.svc.Authenticate(c.Request.Context(), token)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	c.Set(keyActor, actor)
-	c.Set(keyTokenSource, source)
-	c.Next()
 }
 
 // safeMethod reports whether a method changes nothing.
@@ -208,8 +232,9 @@ func (a *API) csrf(c *gin.Context) {
 		c.Next()
 		return
 	}
-	cookie, _ := c.Request.Cookie(sdk.SessionTokenCookie)
-	if header := c.GetHeader(sdk.SessionTokenHeader); cookie != nil && header == cookie.Value {
+	// The token the request was authenticated with is the cookie's.
+	token, _ := sessionToken(c.Request)
+	if header := c.GetHeader(sdk.SessionTokenHeader); header != "" && header == token {
 		c.Next()
 		return
 	}

@@ -121,10 +121,20 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 		return Session{}, v.err()
 	}
 
-	user, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	email = normalizeEmail(email)
+	user, err := models.User{}, models.ErrNotFound
+	if storable(email) {
+		// No stored email has a NUL in it; Postgres would refuse even to
+		// look one up.
+		user, err = s.store.UserByEmail(ctx, email)
+	}
 	if isNotFound(err) {
 		// Spend the time a real comparison takes, so the answer's timing
 		// does not tell which emails have accounts.
+		// TODO: the dummy hash has today's cost factor and stored hashes
+		// keep the one they were made with (nothing rehashes on sign-in),
+		// so after the cost is changed a wrong password for an older
+		// account takes a different time than an unknown email.
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(norm))
 		return Session{}, errBadCredentials
 	}

@@ -20,6 +20,8 @@ func (s *Service) resolveOrganization(ctx context.Context, actor Actor, ref stri
 	)
 	if id, ok := schema.CanonicalUUID(ref); ok {
 		org, err = s.store.OrganizationByID(ctx, id)
+	} else if !storable(ref) {
+		return models.Organization{}, notFound("Organization")
 	} else {
 		org, err = s.store.OrganizationByName(ctx, ref)
 	}
@@ -72,6 +74,8 @@ func (s *Service) CreateOrganization(ctx context.Context, actor Actor, req sdk.C
 	v.text("icon", req.Icon)
 	if len(req.Description) > 1024 {
 		v.add("description", "description must be at most 1024 bytes.")
+	} else if !storable(req.Description) {
+		v.add("description", "description must be valid UTF-8 without NUL characters.")
 	}
 	if err := v.err(); err != nil {
 		return sdk.Organization{}, err

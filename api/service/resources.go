@@ -210,6 +210,12 @@ func (s *Service) UpdateACL(ctx context.Context, actor Actor, typ, id string, re
 	}
 
 	var v validator
+	if req.UserRoles == nil && req.GroupRoles == nil {
+		// Unknown fields are ignored, so a misspelt one would otherwise be
+		// acknowledged as done: a share the caller meant to withdraw would
+		// stay while they believe it gone.
+		v.add("user_roles", "user_roles or group_roles is required; an update with neither would change nothing.")
+	}
 	users := s.aclSubjects(&v, "user_roles", req.UserRoles)
 	groups := s.aclSubjects(&v, "group_roles", req.GroupRoles)
 	if err := v.err(); err != nil {

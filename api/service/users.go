@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,7 +21,7 @@ const (
 
 // newUser validates a new user's fields and returns the row to insert.
 func (s *Service) newUser(v *validator, email, username, name, password string) (models.User, error) {
-	email = strings.TrimSpace(email)
+	email = normalizeEmail(email)
 	v.email("email", email)
 	v.name("username", username)
 	v.text("name", name)
@@ -131,6 +130,8 @@ func (s *Service) resolveUser(ctx context.Context, actor Actor, ref string) (mod
 	}
 	if id, ok := schema.CanonicalUUID(ref); ok {
 		user, err = s.store.UserByID(ctx, id)
+	} else if !storable(ref) {
+		return models.User{}, notFound("User")
 	} else {
 		user, err = s.store.UserByUsername(ctx, ref)
 	}

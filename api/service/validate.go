@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/secure/precis"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/authgate/authgate/api/sdk"
 	"github.com/authgate/authgate/schema"
@@ -50,13 +51,28 @@ func (v *validator) name(field, value string) {
 // maxDisplayLength bounds free-text names (display names, a user's name).
 const maxDisplayLength = 128
 
+// storable reports whether s can be stored and looked up on every
+// database authgate runs on: Postgres refuses text with a NUL character or
+// invalid UTF-8 in any statement, so such a value must be refused, or
+// found to name nothing, before it reaches a query.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func (v *validator) text(field, value string) {
 	switch {
-	case !utf8.ValidString(value):
-		v.add(field, "%s must be valid UTF-8.", field)
+	case !storable(value):
+		v.add(field, "%s must be valid UTF-8 without NUL characters.", field)
 	case utf8.RuneCountInString(value) > maxDisplayLength:
 		v.add(field, "%s must be at most %d characters.", field, maxDisplayLength)
 	}
+}
+
+// normalizeEmail trims an email and puts it in Unicode normalization form
+// C, so that an address typed with composed or decomposed accents is one
+// address, as a password is one password. The store ignores letter case.
+func normalizeEmail(email string) string {
+	return norm.NFC.String(strings.TrimSpace(email))
 }
 
 // maxEmailLength is the longest address SMTP allows.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -84,6 +85,11 @@ type API struct {
 func New(svc *service.Service, log *slog.Logger, opts Options) (*API, error) {
 	opts.defaults()
 	a := &API{svc: svc, log: log, opts: opts, metrics: newMetrics(opts.Registry)}
+	if svc != nil {
+		if err := opts.Registry.Register(newOutboxCollector(svc.Outbox)); err != nil {
+			return nil, fmt.Errorf("register outbox metrics: %w", err)
+		}
+	}
 	if opts.LoginRateLimit > 0 {
 		a.loginLimiter = newKeyedLimiter(opts.LoginRateLimit, opts.LoginRateWindow)
 	}
@@ -93,7 +99,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*API, error) {
 
 	e := gin.New()
 	if err := e.SetTrustedProxies(opts.TrustedProxies); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	e.HandleMethodNotAllowed = true
 	// Gin answers "/users/me/" with a redirect to "/users/me", an HTML

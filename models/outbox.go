@@ -59,6 +59,14 @@ type Change struct {
 	EntityID  string `gorm:"size:36;not null"`
 	Scope     string `gorm:"size:64;not null;default:''"`
 	CreatedAt time.Time
+	// RejectedAt is set when SpiceDB refused the entity's relationships
+	// for a reason retrying soon will not change (an invalid request). The
+	// row stays, so nothing is lost, but passes skip it until a retry is
+	// due, so it does not hold up every other change.
+	RejectedAt *time.Time `gorm:"index"`
+	Attempts   int        `gorm:"not null;default:0"`
+	// LastError is SpiceDB's reason, for operators.
+	LastError string `gorm:"size:1024;not null;default:''"`
 }
 
 // Entity returns the entity the change names.
@@ -84,17 +92,81 @@ func (s *Store) Enqueue(ctx context.Context, entities ...Entity) error {
 	if err := s.q(ctx).Create(&rows).Error; err != nil {
 		return fmt.Errorf("enqueue relationship changes: %w", classify(err))
 	}
+	if s.enqueued != nil {
+		for _, r := range rows {
+			*s.enqueued = append(*s.enqueued, r.ID)
+		}
+	}
 	return nil
 }
 
-// PendingChanges returns up to limit outbox rows, oldest first.
-func (s *Store) PendingChanges(ctx context.Context, limit int) ([]Change, error) {
+// PendingChanges returns up to limit outbox rows, oldest first: those
+// never rejected, and those rejected before retryBefore.
+func (s *Store) PendingChanges(ctx context.Context, limit int, retryBefore time.Time) ([]Change, error) {
 	var rows []Change
-	err := s.q(ctx).Order("id").Limit(limit).Find(&rows).Error
+	err := s.q(ctx).Where("rejected_at IS NULL OR rejected_at < ?", retryBefore).
+		Order("id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("read relationship outbox: %w", classify(err))
 	}
 	return rows, nil
+}
+
+// RejectChanges records that SpiceDB refused these rows' entity.
+func (s *Store) RejectChanges(ctx context.Context, ids []uint64, reason string) error {
+	if len(reason) > 1024 {
+		reason = reason[:1024]
+	}
+	err := s.q(ctx).Model(&Change{}).Where("id IN ?", ids).Updates(map[string]any{
+		"rejected_at": time.Now().UTC(),
+		"attempts":    gorm.Expr("attempts + 1"),
+		"last_error":  reason,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("record rejected outbox rows: %w", classify(err))
+	}
+	return nil
+}
+
+// RemainingChanges returns which of ids are still in the outbox.
+func (s *Store) RemainingChanges(ctx context.Context, ids []uint64) ([]Change, error) {
+	var rows []Change
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := s.q(ctx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read relationship outbox: %w", classify(err))
+	}
+	return rows, nil
+}
+
+// OutboxStats describes the outbox, for metrics.
+type OutboxStats struct {
+	// Pending counts rows not yet in SpiceDB, Rejected those of them
+	// SpiceDB refused.
+	Pending, Rejected int64
+	// Oldest is when the oldest row was written; zero when empty.
+	Oldest time.Time
+}
+
+// Stats returns the outbox's size and age.
+func (s *Store) Stats(ctx context.Context) (OutboxStats, error) {
+	var st OutboxStats
+	db := s.q(ctx)
+	if err := db.Model(&Change{}).Count(&st.Pending).Error; err != nil {
+		return st, fmt.Errorf("count outbox: %w", classify(err))
+	}
+	if err := db.Model(&Change{}).Where("rejected_at IS NOT NULL").Count(&st.Rejected).Error; err != nil {
+		return st, fmt.Errorf("count rejected outbox rows: %w", classify(err))
+	}
+	if st.Pending > 0 {
+		var oldest Change
+		if err := db.Order("id").Take(&oldest).Error; err != nil {
+			return st, fmt.Errorf("read oldest outbox row: %w", classify(err))
+		}
+		st.Oldest = oldest.CreatedAt
+	}
+	return st, nil
 }
 
 // CountPendingChanges counts the outbox rows.

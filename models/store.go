@@ -58,6 +58,9 @@ const DefaultMaxConns = 20
 type Store struct {
 	db       *gorm.DB
 	postgres bool
+	// enqueued collects the ids of the outbox rows written in the
+	// transaction this Store runs, for Write.
+	enqueued *[]uint64
 }
 
 // Open connects to the database the config names. It does not migrate.
@@ -214,13 +217,24 @@ func (s *Store) withSessionLock(ctx context.Context, key int64, fn func(*gorm.DB
 // serialization conflict, is run again, up to txAttempts times in all: fn
 // must do nothing but through tx, so that running it again is safe.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	_, err := s.Write(ctx, fn)
+	return err
+}
+
+// Write is InTx that also returns the ids of the outbox rows the
+// transaction wrote, so that the caller can tell when SpiceDB has them.
+func (s *Store) Write(ctx context.Context, fn func(tx *Store) error) ([]uint64, error) {
 	var err error
 	for attempt := 1; ; attempt++ {
+		var ids []uint64
 		err = s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-			return fn(&Store{db: gtx, postgres: s.postgres})
+			return fn(&Store{db: gtx, postgres: s.postgres, enqueued: &ids})
 		})
+		if err == nil {
+			return ids, nil
+		}
 		if !retryable(err) || attempt == txAttempts || ctx.Err() != nil {
-			return classify(err)
+			return nil, classify(err)
 		}
 	}
 }

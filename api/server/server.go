@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,11 +59,14 @@ type Server struct {
 	mirror   *mirror.Mirror
 	handler  http.Handler
 	listener net.Listener
+	// releases undo the claims this process holds on its database.
+	releases []func()
 }
 
 // New opens every dependency and prepares SpiceDB: writes the schema if
 // it differs, then rebuilds the in-process SpiceDB from the database, or
-// applies the changes an external one is missing. It listens but serves
+// applies the changes an external one is missing. It listens first, so a
+// bad or busy address fails before anything else starts, but serves
 // nothing until Run.
 func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	log := cfg.Logger
@@ -76,8 +80,19 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
+	if s.listener, err = net.Listen("tcp", cfg.HTTPAddress); err != nil {
+		return nil, fmt.Errorf("listen on http address %q: %w", cfg.HTTPAddress, err)
+	}
 	if s.store, err = models.Open(ctx, cfg.Database); err != nil {
 		return nil, err
+	}
+	if err = s.claim(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Database.PostgresURL == "" {
+		log.InfoContext(ctx, "database: sqlite", "path", filepath.Join(cfg.Database.DataDir, "authgate.db"))
+	} else {
+		log.InfoContext(ctx, "database: postgres")
 	}
 	if err = s.store.Migrate(ctx); err != nil {
 		return nil, err
@@ -105,13 +120,29 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		apiOpts.Gatherer = prometheus.Gatherers{reg, prometheus.DefaultGatherer}
 	}
 	if s.handler, err = api.New(svc, log, apiOpts); err != nil {
-		return nil, fmt.Errorf("trusted proxies: %w", err)
-	}
-
-	if s.listener, err = net.Listen("tcp", cfg.HTTPAddress); err != nil {
-		return nil, fmt.Errorf("listen on http address %q: %w", cfg.HTTPAddress, err)
+		return nil, err
 	}
 	return s, nil
+}
+
+// claim makes sure this process is the only one using what serves one
+// process only: a SQLite database, or a Postgres database with an
+// in-process SpiceDB.
+func (s *Server) claim(ctx context.Context) error {
+	release, err := s.store.ClaimSQLite(s.cfg.Database.DataDir)
+	if err != nil {
+		return err
+	}
+	s.releases = append(s.releases, release)
+	if s.cfg.SpiceDB.Endpoint != "" {
+		return nil
+	}
+	release, err = s.store.ClaimEmbedded(ctx)
+	if err != nil {
+		return err
+	}
+	s.releases = append(s.releases, release)
+	return nil
 }
 
 func (s *Server) connectSpiceDB(ctx context.Context) error {
@@ -291,6 +322,10 @@ func (s *Server) close() {
 		_ = s.spice.Close()
 	}
 	s.spice = nil
+	for _, release := range s.releases {
+		release()
+	}
+	s.releases = nil
 	if s.store != nil {
 		_ = s.store.Close()
 		s.store = nil

@@ -123,10 +123,20 @@ func errNotInEffect(cause error) *Error {
 // it recorded, so that an operation is acknowledged only once every later
 // authcheck sees it.
 func (s *Service) commit(ctx context.Context, fn func(tx *models.Store) error) error {
-	if err := s.store.InTx(ctx, fn); err != nil {
+	ids, err := s.store.Write(ctx, fn)
+	if err != nil {
 		return err
 	}
 	if err := s.mirror.Flush(ctx); err != nil {
+		return errNotInEffect(err)
+	}
+	switch err := s.mirror.Applied(ctx, ids); {
+	case errors.Is(err, mirror.ErrRefused):
+		// Not the client's doing and not an outage: SpiceDB refuses what
+		// the database says, which is a bug. The change stays recorded
+		// and is retried; the log has SpiceDB's reason.
+		return fmt.Errorf("apply change: %w", err)
+	case err != nil:
 		return errNotInEffect(err)
 	}
 	return nil
@@ -214,6 +224,11 @@ func (s *Service) Ready(ctx context.Context) error {
 		return err
 	}
 	return s.spice.Ping(ctx)
+}
+
+// Outbox describes the relationship changes not yet in SpiceDB.
+func (s *Service) Outbox(ctx context.Context) (models.OutboxStats, error) {
+	return s.store.Stats(ctx)
 }
 
 // BuildInfo describes this build and deployment.

@@ -80,7 +80,7 @@ migration fail on its own.`,
 			return nil
 		},
 	}
-	s.register(cmd.Flags())
+	s.registerDatabase(cmd.Flags())
 	annotateEnvironment(cmd.Flags())
 	return cmd
 }
@@ -119,6 +119,7 @@ Exits 0 when they match (or after --apply), 3 when they differ.`,
 	}
 	s.register(cmd.Flags())
 	cmd.Flags().BoolVar(&apply, "apply", false, "write the difference to SpiceDB")
+	_ = cmd.Flags().SetAnnotation("apply", noEnvAnnotation, []string{"true"})
 	annotateEnvironment(cmd.Flags())
 	return cmd
 }
@@ -134,6 +135,13 @@ func runReconcile(cmd *cobra.Command, s *settings, apply bool) error {
 		return err
 	}
 	defer store.Close()
+	// On SQLite, a running serve owns the database and its sync; a
+	// reconcile beside it could write from a stale read.
+	release, err := store.ClaimSQLite(s.dataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	spice, err := spicedb.Dial(s.spicedb())
 	if err != nil {
 		return fmt.Errorf("spicedb settings: %w", err)

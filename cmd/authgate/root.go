@@ -23,6 +23,17 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "v0.0.0-devel"
 
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "authgate", version)
+		},
+	}
+}
+
 // exitCode is an error that only sets the process's exit status.
 type exitCode int
 
@@ -44,7 +55,7 @@ AUTHGATE_HTTP_ADDRESS). A flag given on the command line wins.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newReconcileCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newReconcileCommand(), newVersionCommand())
 	return root
 }
 
@@ -63,12 +74,24 @@ type settings struct {
 }
 
 func (s *settings) register(fs *pflag.FlagSet) {
+	s.registerDatabase(fs)
+	s.registerSpiceDB(fs)
+}
+
+// registerDatabase adds the flags that choose the database, and logging.
+func (s *settings) registerDatabase(fs *pflag.FlagSet) {
 	fs.StringVar(&s.dataDir, "data-dir", "./data",
 		"directory of the SQLite database, used when --postgres-url is empty")
 	fs.StringVar(&s.postgresURL, "postgres-url", "",
 		"Postgres connection URL (postgres://user:pass@host:5432/db?sslmode=disable); empty uses SQLite")
 	fs.IntVar(&s.postgresConns, "postgres-max-conns", models.DefaultMaxConns,
 		"most Postgres connections this process opens; replicas times this must fit Postgres's max_connections")
+	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
+}
+
+// registerSpiceDB adds the flags that choose SpiceDB.
+func (s *settings) registerSpiceDB(fs *pflag.FlagSet) {
 	fs.StringVar(&s.spicedbEndpoint, "spicedb-endpoint", "",
 		"host:port of an external SpiceDB's gRPC API; empty runs SpiceDB in-process on its in-memory datastore")
 	fs.StringVar(&s.spicedbKey, "spicedb-preshared-key", "",
@@ -77,8 +100,6 @@ func (s *settings) register(fs *pflag.FlagSet) {
 		"talk to the external SpiceDB in plaintext, for local stacks")
 	fs.StringVar(&s.spicedbCAPath, "spicedb-ca-path", "",
 		"PEM file of CA certificates for the external SpiceDB's TLS; empty uses the system's")
-	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&s.logFormat, "log-format", "text", "log format: text or json")
 }
 
 // validate checks the settings, naming the one at fault.
@@ -151,7 +172,7 @@ func (s *settings) spicedb() spicedb.Config {
 func (s *settings) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch s.logFormat {
@@ -169,7 +190,7 @@ func bindEnvironment(cmd *cobra.Command) error {
 	var errs []error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		env := envName(f.Name)
-		if f.Changed {
+		if f.Changed || noEnvironment(f) {
 			return
 		}
 		if v, ok := os.LookupEnv(env); ok {
@@ -189,8 +210,19 @@ func envName(flag string) string {
 // annotateEnvironment appends each flag's variable to its help text.
 func annotateEnvironment(fs *pflag.FlagSet) {
 	fs.VisitAll(func(f *pflag.Flag) {
-		f.Usage += " [" + envName(f.Name) + "]"
+		if !noEnvironment(f) {
+			f.Usage += " [" + envName(f.Name) + "]"
+		}
 	})
+}
+
+// noEnvAnnotation marks a flag that is an action of one run, not a
+// setting, so that a variable left in the environment cannot trigger it.
+const noEnvAnnotation = "authgate-no-env"
+
+func noEnvironment(f *pflag.Flag) bool {
+	_, ok := f.Annotations[noEnvAnnotation]
+	return ok
 }
 
 // serveConfig is the part of serve's flags beyond the shared settings.

@@ -58,24 +58,93 @@ func (m *Mirror) lock(ctx context.Context) error {
 
 func (m *Mirror) unlock() { <-m.turn }
 
+// retryRejected is how long a change SpiceDB refused waits before a pass
+// tries it again. A refusal means a bug or a schema that does not fit the
+// database, which no retry fixes soon, but a deploy may.
+const retryRejected = time.Minute
+
+// ErrRefused means SpiceDB refused the relationships of a change, so the
+// change is saved in the database but not in effect.
+var ErrRefused = errors.New("spicedb refused the change's relationships")
+
 // Flush applies every pending change. When it returns nil, every change
-// committed before the call is in SpiceDB.
+// committed before the call is in SpiceDB, except those SpiceDB refused:
+// they stay in the outbox, set aside so they hold up nothing else, and
+// Applied tells a caller whether its own were among them.
 func (m *Mirror) Flush(ctx context.Context) error {
 	if err := m.lock(ctx); err != nil {
 		return err
 	}
 	defer m.unlock()
 	return m.store.WithMirrorLock(ctx, func() error {
+		retryBefore := time.Now().UTC().Add(-retryRejected)
 		for {
-			changes, err := m.store.PendingChanges(ctx, batchSize)
+			changes, err := m.store.PendingChanges(ctx, batchSize, retryBefore)
 			if err != nil || len(changes) == 0 {
 				return err
 			}
-			if err := m.apply(ctx, changes); err != nil {
+			err = m.apply(ctx, changes)
+			if errors.Is(err, spicedb.ErrRejected) && len(changes) > 1 {
+				err = m.applyEach(ctx, changes)
+			} else if errors.Is(err, spicedb.ErrRejected) {
+				err = m.reject(ctx, changes, err)
+			}
+			if err != nil {
 				return err
 			}
 		}
 	})
+}
+
+// applyEach applies a batch SpiceDB refused one entity at a time, so that
+// the entity it refuses holds up no other.
+func (m *Mirror) applyEach(ctx context.Context, changes []models.Change) error {
+	var order []models.Entity
+	byEntity := make(map[models.Entity][]models.Change)
+	for _, c := range changes {
+		e := c.Entity()
+		if _, ok := byEntity[e]; !ok {
+			order = append(order, e)
+		}
+		byEntity[e] = append(byEntity[e], c)
+	}
+	for _, e := range order {
+		err := m.apply(ctx, byEntity[e])
+		if errors.Is(err, spicedb.ErrRejected) {
+			err = m.reject(ctx, byEntity[e], err)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reject sets changes SpiceDB refused aside, loudly.
+func (m *Mirror) reject(ctx context.Context, changes []models.Change, cause error) error {
+	ids := make([]uint64, len(changes))
+	for i, c := range changes {
+		ids[i] = c.ID
+	}
+	m.log.ErrorContext(ctx, "spicedb refused relationships derived from the database; the change is kept and retried later",
+		"entity", changes[0].Entity().String(), "error", cause)
+	return m.store.RejectChanges(ctx, ids, cause.Error())
+}
+
+// Applied reports whether the outbox rows ids are in SpiceDB: nil when
+// they are, ErrRefused when SpiceDB refused any, another error when they
+// are still waiting.
+func (m *Mirror) Applied(ctx context.Context, ids []uint64) error {
+	remaining, err := m.store.RemainingChanges(ctx, ids)
+	if err != nil || len(remaining) == 0 {
+		return err
+	}
+	for _, c := range remaining {
+		if c.RejectedAt != nil {
+			return fmt.Errorf("%w: %s: %s", ErrRefused, c.Entity(), c.LastError)
+		}
+	}
+	return fmt.Errorf("%d relationship changes are still waiting for SpiceDB", len(remaining))
 }
 
 // apply brings the entities of one batch of changes in line and removes
@@ -314,10 +383,6 @@ const passTimeout = 30 * time.Second
 // Run flushes the outbox every interval until ctx ends, so that changes
 // whose request failed to apply them (SpiceDB down, a crash) are applied
 // once SpiceDB answers again.
-//
-// TODO: export the outbox's length and the age of its oldest row as
-// metrics; today a backlog shows only as 503s and one warning in the log,
-// so an alert cannot tell a SpiceDB outage from a stuck sync.
 func (m *Mirror) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()

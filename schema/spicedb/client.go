@@ -29,6 +29,10 @@ import (
 // too slow, or refusing authgate's key. Nothing may be concluded from it.
 var ErrUnavailable = errors.New("spicedb unavailable")
 
+// ErrRejected means SpiceDB refused a request as invalid: sending it
+// again unchanged will be refused again.
+var ErrRejected = errors.New("spicedb rejected the request")
+
 // ErrKeyRefused means SpiceDB refused authgate's preshared key. It comes
 // with ErrUnavailable, since a request still cannot be answered, but it
 // will not go away by waiting.
@@ -163,6 +167,9 @@ func wrap(what string, err error) error {
 		return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
 	case codes.Unauthenticated, codes.PermissionDenied:
 		return fmt.Errorf("%s: %w: %w: %w", what, ErrUnavailable, ErrKeyRefused, err)
+	case codes.InvalidArgument, codes.FailedPrecondition, codes.OutOfRange,
+		codes.AlreadyExists, codes.NotFound:
+		return fmt.Errorf("%s: %w: %w", what, ErrRejected, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -370,7 +370,7 @@ func requireKnownFields(t *testing.T, key string, fields map[string]json.RawMess
 }
 
 // FuzzSessionToken: wherever and however a token is sent, the request is
-// either the session's owner's (a real token, found in API.md's order) or
+// either the session's owner's (a real token, found in the order authgate reads tokens) or
 // a 401; never a 5xx, never someone else.
 func FuzzSessionToken(f *testing.F) {
 	fx := getFixture(f)

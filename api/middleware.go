@@ -142,7 +142,7 @@ func (a *API) allowAPI(c *gin.Context) bool {
 	return a.apiLimiter.allow(key)
 }
 
-// Token sources, in the order API.md reads them.
+// Token sources, in the order they are read: cookie, query, header, Bearer.
 const (
 	sourceCookie = "cookie"
 	sourceQuery  = "query"
@@ -208,7 +208,8 @@ func (a *API) authenticate(c *gin.Context) {
 	a.fail(c, err)
 }
 
-// signedOut is API.md's 401; detail says what was wrong with the token.
+// signedOut is the API's 401, the same for every bad session; detail says
+// what was wrong with the token.
 func signedOut(detail string) error {
 	return &service.Error{
 		Kind:    service.KindUnauthenticated,

@@ -344,7 +344,7 @@ func TestBadTokensAreRefused(t *testing.T) {
 }
 
 // tokenSenders are the places a session token may be sent, in the order
-// API.md reads them.
+// authgate reads them.
 var tokenSenders = []struct {
 	name string
 	set  func(*http.Request, string)

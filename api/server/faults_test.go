@@ -24,7 +24,7 @@ func (w *world) acceptanceChecks() map[string]sdk.AuthorizationCheck {
 	return checks
 }
 
-// requireUnavailable checks a 503 of API.md: a message, Retry-After, and
+// requireUnavailable checks a 503 as the API promises it: a message, Retry-After, and
 // no answer of any kind.
 func requireUnavailable(t *testing.T, resp *apitest.Response, message string) {
 	t.Helper()

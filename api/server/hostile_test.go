@@ -138,7 +138,7 @@ func TestHostileRoutesCoverTheAPI(t *testing.T) {
 
 // TestHostileRequestsEveryEndpoint sends each endpoint the requests a
 // careless or hostile client would, and requires the exact status and
-// message of API.md for each; nothing may be a 500. It runs on SQLite and,
+// message the API promises for each; nothing may be a 500. It runs on SQLite and,
 // where one runs, on Postgres, which refuses some strings SQLite takes.
 func TestHostileRequestsEveryEndpoint(t *testing.T) {
 	t.Parallel()

@@ -81,7 +81,8 @@ func hashPassword(normalized string, cost int) ([]byte, error) {
 	return h, nil
 }
 
-// unauthenticated is the 401 of API.md; detail says which check failed.
+// unauthenticated is the API's 401, one message for every bad session;
+// detail says which check failed.
 func unauthenticated(detail string) *Error {
 	return &Error{
 		Kind:    KindUnauthenticated,

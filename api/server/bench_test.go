@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"testing"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/authgate/authgate/api/apitest"
 	"github.com/authgate/authgate/api/sdk"
+	"github.com/authgate/authgate/internal/testenv"
 	"github.com/authgate/authgate/schema"
 	"github.com/authgate/authgate/schema/spicedb/embedded"
 )
@@ -92,7 +92,7 @@ func (w *benchWorld) checks(n int) map[string]sdk.AuthorizationCheck {
 func BenchmarkConsistency(b *testing.B) {
 	ctx := context.Background()
 	key := "bench-only-key"
-	addr := freeAddress(b)
+	addr := testenv.FreeAddr(b)
 	emb, err := embedded.Start(ctx, embedded.Options{Address: addr, PresharedKey: key})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = emb.Stop() })
@@ -153,14 +153,4 @@ func touch(resType, resID, relation, subType, subID string) *v1.RelationshipUpda
 			Subject:  &v1.SubjectReference{Object: &v1.ObjectReference{ObjectType: subType, ObjectId: subID}},
 		},
 	}
-}
-
-// freeAddress returns a loopback address nothing listens on right now.
-func freeAddress(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	addr := l.Addr().String()
-	require.NoError(tb, l.Close())
-	return addr
 }

@@ -44,7 +44,7 @@ func TestSpiceDBDownIsUnavailableAndRecovers(t *testing.T) {
 	before := w.alice.Authcheck(checks)
 	require.Equal(t, http.StatusOK, w.srv.Client().Do(http.MethodGet, "/readyz", nil).Status)
 
-	proxy.SetDown(true)
+	proxy.Down()
 	const spiceDown = "SpiceDB did not answer"
 	for _, c := range []*apitest.Client{w.alice, w.owner} {
 		requireUnavailable(t, c.Do(http.MethodPost, "/api/v2/authcheck", sdk.AuthorizationRequest{Checks: checks}), spiceDown)
@@ -57,7 +57,7 @@ func TestSpiceDBDownIsUnavailableAndRecovers(t *testing.T) {
 	// Sign-in needs only the database.
 	w.srv.Client().Login("alice@example.com", password)
 
-	proxy.SetDown(false)
+	proxy.Up()
 	start := time.Now()
 	require.Eventually(t, func() bool {
 		return w.alice.Do(http.MethodPost, "/api/v2/authcheck", sdk.AuthorizationRequest{Checks: checks}).Status == http.StatusOK
@@ -125,13 +125,13 @@ func TestHungSpiceDBFailsTheProbeAndRequests(t *testing.T) {
 	checks := w.acceptanceChecks()
 	before := w.alice.Authcheck(checks)
 
-	proxy.SetStalled(true)
+	proxy.Block()
 	requireUnavailable(t, w.alice.Do(http.MethodPost, "/api/v2/authcheck", sdk.AuthorizationRequest{Checks: checks}),
 		"The request did not finish within 1s")
 	// The probe has no request deadline of its own, but must not hang.
 	requireUnavailable(t, w.srv.Client().Do(http.MethodGet, "/readyz", nil), "SpiceDB did not answer")
 
-	proxy.SetStalled(false)
+	proxy.Unblock()
 	require.Eventually(t, func() bool {
 		return w.srv.Client().Do(http.MethodGet, "/readyz", nil).Status == http.StatusOK
 	}, 60*time.Second, 100*time.Millisecond)
@@ -168,7 +168,7 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	before := w.alice.Authcheck(checks)
 
 	proxy.SetDelay(time.Second)
-	sent := proxy.toBackend.Load()
+	sent := proxy.SentToTarget()
 	body := mustJSON(t, sdk.AuthorizationRequest{Checks: checks})
 	done := make(chan *apitest.Response, 1)
 	go func() {
@@ -177,7 +177,7 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 		done <- post(w.srv.URL+"/api/v2/authcheck", w.alice.Token, body)
 	}()
 	// Wait until the authcheck has reached SpiceDB, then shut down.
-	require.Eventually(t, func() bool { return proxy.toBackend.Load() > sent }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return proxy.SentToTarget() > sent }, 10*time.Second, 5*time.Millisecond)
 	w.srv.Stop()
 
 	resp := <-done

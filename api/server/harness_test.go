@@ -1,18 +1,14 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,191 +17,24 @@ import (
 
 	"github.com/authgate/authgate/api/apitest"
 	"github.com/authgate/authgate/api/sdk"
+	"github.com/authgate/authgate/internal/testenv"
 	"github.com/authgate/authgate/schema/spicedb"
 	"github.com/authgate/authgate/schema/spicedb/embedded"
 )
 
-// faultProxy forwards TCP connections to a backend and can cut them or
-// slow them down, to play a dependency that goes away or answers late.
-type faultProxy struct {
-	t       testing.TB
-	ln      net.Listener
-	backend string
-	// toBackend counts bytes sent towards the backend, so a test can see
-	// that a request has reached the dependency.
-	toBackend atomic.Int64
-
-	mu      sync.Mutex
-	down    bool
-	stalled bool
-	delay   time.Duration
-	conns   map[net.Conn]struct{}
-	wg      sync.WaitGroup
-}
-
-func startProxy(t testing.TB, backend string) *faultProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &faultProxy{t: t, ln: ln, backend: backend, conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		p.SetStalled(false)
-		p.SetDown(true)
-		p.wg.Wait()
-	})
-	return p
-}
-
-// Addr is where clients connect.
-func (p *faultProxy) Addr() string { return p.ln.Addr().String() }
-
-// SetDown cuts every connection and refuses new ones while down is true.
-func (p *faultProxy) SetDown(down bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.down = down
-	if down {
-		for c := range p.conns {
-			_ = c.Close()
-		}
-		clear(p.conns)
-	}
-}
-
-// SetStalled holds, while stalled is true, every byte in both directions
-// on every connection, open or new: a dependency that hangs without
-// closing anything.
-func (p *faultProxy) SetStalled(stalled bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.stalled = stalled
-}
-
-func (p *faultProxy) isStalled() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stalled
-}
-
-// SetDelay holds every chunk the backend sends for d before passing it on.
-func (p *faultProxy) SetDelay(d time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.delay = d
-}
-
-func (p *faultProxy) currentDelay() time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.delay
-}
-
-// track registers conns, or closes them when the proxy is down.
-func (p *faultProxy) track(conns ...net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.down {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		return false
-	}
-	for _, c := range conns {
-		p.conns[c] = struct{}{}
-	}
-	return true
-}
-
-func (p *faultProxy) accept() {
-	defer p.wg.Done()
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		if !p.track(client) {
-			continue
-		}
-		backend, err := net.DialTimeout("tcp", p.backend, 5*time.Second)
-		if err != nil {
-			_ = client.Close()
-			continue
-		}
-		if !p.track(backend) {
-			_ = client.Close()
-			continue
-		}
-		p.wg.Add(2)
-		go p.pipe(backend, client, &p.toBackend, false)
-		go p.pipe(client, backend, nil, true)
-	}
-}
-
-// pipe copies src to dst until either ends; slow applies the delay.
-func (p *faultProxy) pipe(dst, src net.Conn, count *atomic.Int64, slow bool) {
-	defer p.wg.Done()
-	defer func() { _ = dst.Close(); _ = src.Close() }()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			if count != nil {
-				count.Add(int64(n))
-			}
-			if d := p.currentDelay(); slow && d > 0 {
-				time.Sleep(d)
-			}
-			for p.isStalled() {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
 // proxiedSpiceDB starts SpiceDB in-process on a loopback TCP port, with a
-// fault proxy in front of it, and returns the settings that point authgate
-// at the proxy.
-func proxiedSpiceDB(t testing.TB) (spicedb.Config, *faultProxy) {
+// proxy in front of it that plays its failures, and returns the settings
+// that point authgate at the proxy.
+func proxiedSpiceDB(t testing.TB) (spicedb.Config, *testenv.Proxy) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
+	addr := testenv.FreeAddr(t)
 	key := rand.Text()
 	emb, err := embedded.Start(context.Background(), embedded.Options{Address: addr, PresharedKey: key})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = emb.Stop() })
 
-	proxy := startProxy(t, addr)
+	proxy := testenv.NewProxy(t, addr)
 	return spicedb.Config{Endpoint: proxy.Addr(), PresharedKey: key, Insecure: true}, proxy
-}
-
-// syncBuffer is a log destination that many goroutines may write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // postgresAdminURL is the local Postgres every machine of this project

@@ -13,6 +13,7 @@ import (
 
 	"github.com/authgate/authgate/api/apitest"
 	"github.com/authgate/authgate/api/sdk"
+	"github.com/authgate/authgate/internal/testenv"
 )
 
 // TestLogsHoldNoSecrets runs a whole session of use, failures included,
@@ -20,7 +21,7 @@ import (
 // for every token, secret and password used, and for the hashes of each.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	cfg, proxy := proxiedSpiceDB(t)
 	w := newWorld(t, apitest.Options{SpiceDB: cfg, Logs: &logs})
 	anon := w.srv.Client()
@@ -67,10 +68,10 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, anon.DoRequest(req).Status)
 
 	// SpiceDB goes away and comes back; errors are logged then.
-	proxy.SetDown(true)
+	proxy.Down()
 	require.Equal(t, http.StatusServiceUnavailable, w.alice.Do(http.MethodPost, "/api/v2/authcheck",
 		sdk.AuthorizationRequest{Checks: w.acceptanceChecks()}).Status)
-	proxy.SetDown(false)
+	proxy.Up()
 	w.requireAcceptanceEventually(t)
 
 	// Sign-out, suspension, and the refused uses after them.

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authgate/authgate/api/sdk"
-	"github.com/authgate/authgate/internal/testenv"
 )
 
 const (
@@ -25,8 +24,7 @@ const (
 func TestCommittedWriteSurvivesSpiceDBCutAndCrash(t *testing.T) {
 	t.Parallel()
 	d := newDeployment(t)
-	proxy := testenv.NewProxy(t, d.spice.Endpoint)
-	d.spiceAddr = proxy.Addr()
+	proxy := d.proxySpiceDB()
 	ag := d.serve()
 
 	// Creating the first user needs no authorization, so with SpiceDB cut
@@ -119,8 +117,7 @@ func TestSpiceDBOutage(t *testing.T) {
 func TestReadyzFollowsTheDatabase(t *testing.T) {
 	t.Parallel()
 	d := newDeployment(t)
-	proxy := testenv.NewProxy(t, hostOf(t, d.dbURL))
-	d.dbURL = viaProxy(t, d.dbURL, proxy)
+	proxy := d.proxyDatabase()
 	ag := d.serve()
 	p := seed(t, ag)
 	anon := ag.Client(t)
@@ -147,8 +144,7 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 func TestSpiceDBPartitionHeals(t *testing.T) {
 	t.Parallel()
 	d := newDeployment(t)
-	proxy := testenv.NewProxy(t, d.spice.Endpoint)
-	d.spiceAddr = proxy.Addr()
+	proxy := d.proxySpiceDB()
 	ag := d.serve()
 	p := seed(t, ag)
 	check := sdk.AuthorizationRequest{Checks: map[string]sdk.AuthorizationCheck{"users": readAllUsers}}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -91,26 +90,8 @@ type process struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	URL    string
-	logs   *syncBuffer
+	logs   *testenv.LogBuffer
 	exited chan struct{}
-}
-
-// syncBuffer is a log that the reader goroutine writes and the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServe starts `authgate serve` on a free port, configured by env,
@@ -128,7 +109,7 @@ func startServe(t *testing.T, env []string) *process {
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 
-	p := &process{t: t, cmd: cmd, logs: &syncBuffer{}, exited: make(chan struct{})}
+	p := &process{t: t, cmd: cmd, logs: &testenv.LogBuffer{}, exited: make(chan struct{})}
 	listening := make(chan string, 1)
 	go p.readLog(stderr, listening)
 	go func() {
@@ -208,7 +189,8 @@ func (p *process) Client(t *testing.T) *apitest.Client { return apitest.NewClien
 
 // deployment is authgate's production setup: a Postgres database and a
 // SpiceDB on Postgres, each the test's own. Processes reach them at
-// dbURL and spiceAddr, which a test may point through a Proxy.
+// dbURL and spiceAddr, which a test may point through a proxy
+// (proxyDatabase, proxySpiceDB).
 type deployment struct {
 	t         *testing.T
 	spice     *testenv.SpiceDB
@@ -284,21 +266,26 @@ func (d *deployment) spiceClient() *spicedb.Client {
 	return c
 }
 
-// viaProxy returns rawURL with its host replaced by a proxy's address.
-func viaProxy(t *testing.T, rawURL string, proxy *testenv.Proxy) string {
-	t.Helper()
-	u, err := url.Parse(rawURL)
-	require.NoError(t, err)
-	u.Host = proxy.Addr()
-	return u.String()
+// proxySpiceDB puts a proxy between the deployment's SpiceDB and the
+// processes started after it, for the test to play SpiceDB's failures.
+func (d *deployment) proxySpiceDB() *testenv.Proxy {
+	d.t.Helper()
+	proxy := testenv.NewProxy(d.t, d.spice.Endpoint)
+	d.spiceAddr = proxy.Addr()
+	return proxy
 }
 
-// hostOf returns the host:port of a URL.
-func hostOf(t *testing.T, rawURL string) string {
-	t.Helper()
-	u, err := url.Parse(rawURL)
-	require.NoError(t, err)
-	return u.Host
+// proxyDatabase puts a proxy between the deployment's database and
+// whatever connects to it afterwards, for the test to play the
+// database's failures.
+func (d *deployment) proxyDatabase() *testenv.Proxy {
+	d.t.Helper()
+	u, err := url.Parse(d.dbURL)
+	require.NoError(d.t, err)
+	proxy := testenv.NewProxy(d.t, u.Host)
+	u.Host = proxy.Addr()
+	d.dbURL = u.String()
+	return proxy
 }
 
 // people are the users a process test works with.

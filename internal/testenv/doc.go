@@ -2,7 +2,9 @@
 // against: a Postgres server to create databases on, a SpiceDB served on
 // Postgres that tests share, the spicedb binary for tests that need a
 // SpiceDB of their own (to stop it, or to compare everything it holds),
-// and a TCP proxy that a test can block to cut a dependency off.
+// a TCP proxy that plays a dependency going away, hanging or answering
+// late, and a log buffer that a server's goroutines write while the
+// test reads it.
 //
 // .ci/run starts the services and names them in the AUTHGATE_TEST_*
 // variables below. Without them the tests that need them skip, saying

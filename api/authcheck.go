@@ -7,18 +7,13 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/authgate/authgate/api/sdk"
 	"github.com/authgate/authgate/schema"
 )
-
-// authcheckRequest is the body of POST /api/v2/authcheck, with the checks
-// kept raw so that they can be read strictly.
-type authcheckRequest struct {
-	Checks json.RawMessage `json:"checks"`
-}
 
 // strictCheck and strictObject mirror sdk.AuthorizationCheck and
 // sdk.AuthorizationObject. They are read strictly: every field name must
@@ -52,12 +47,12 @@ func (a *API) postAuthcheck(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req authcheckRequest
-	if err := decodeJSON(body, &req); err != nil {
+	checksJSON, err := topLevelChecks(body)
+	if err != nil {
 		badJSON(c, err)
 		return
 	}
-	raw, err := checkMembers(req.Checks)
+	raw, err := checkMembers(checksJSON)
 	if err != nil {
 		badJSON(c, err)
 		return
@@ -152,6 +147,31 @@ func validCheck(field string, sc strictCheck) (schema.Check, *sdk.ValidationErro
 		ResourceID:     o.ResourceID,
 		AnyOrg:         o.AnyOrg,
 	}, nil
+}
+
+// topLevelChecks returns the body's "checks" member. The body is read as
+// strictly as the checks themselves: encoding/json would take "Checks" or
+// the last of two "checks" members without a word. Other members are
+// ignored, as in Coder.
+func topLevelChecks(body []byte) (json.RawMessage, error) {
+	var probe map[string]json.RawMessage
+	if err := decodeJSON(body, &probe); err != nil {
+		return nil, err
+	}
+	members, err := objectMembers(bytes.Trim(body, jsonSpace))
+	if err != nil {
+		return nil, err
+	}
+	var checks json.RawMessage
+	for _, m := range members {
+		switch {
+		case m.name == "checks":
+			checks = m.value
+		case strings.EqualFold(m.name, "checks"):
+			return nil, fmt.Errorf("the field is %q, not %q", "checks", truncate(m.name, 64))
+		}
+	}
+	return checks, nil
 }
 
 // checkMembers reads the "checks" object: absent or null is no checks;

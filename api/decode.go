@@ -75,6 +75,11 @@ func decodeJSON(body []byte, v any) error {
 	if !utf8.Valid(trimmed) {
 		return errors.New("the body is not valid UTF-8")
 	}
+	// The same holds for \u escapes of half a surrogate pair, which
+	// encoding/json also turns into U+FFFD.
+	if loneSurrogate(trimmed) {
+		return errors.New("the body escapes half of a UTF-16 surrogate pair (\\uD800-\\uDFFF without its other half)")
+	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(v); err != nil {
 		return describeJSONError(err)
@@ -84,6 +89,61 @@ func decodeJSON(body []byte, v any) error {
 		return errors.New("unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// loneSurrogate reports whether a JSON text has a \u escape of a high
+// surrogate not followed by one of a low surrogate, or of a low surrogate
+// on its own. Escapes occur only inside strings, so scanning the raw text
+// for them is enough.
+func loneSurrogate(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+1 < len(b) && b[i+1] != 'u' {
+			i++ // an escaped character, such as \\ or \"
+			continue
+		}
+		code, ok := hex4(b, i+2)
+		if !ok {
+			continue
+		}
+		switch {
+		case code >= 0xDC00 && code <= 0xDFFF:
+			return true
+		case code >= 0xD800 && code <= 0xDBFF:
+			low, ok := hex4(b, i+8)
+			if i+7 >= len(b) || b[i+6] != '\\' || b[i+7] != 'u' || !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+// hex4 reads four hex digits at b[at:].
+func hex4(b []byte, at int) (rune, bool) {
+	if at < 0 || at+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[at : at+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			r |= rune(c-'A') + 10
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // describeJSONError rewrites the decoder's errors without Go type names.

@@ -80,6 +80,13 @@ func (f *fakeSpiceDB) CheckBulkPermissions(_ context.Context, req *v1.CheckBulkP
 		if f.superuser != "" && it.GetSubject().GetObject().GetObjectId() == f.superuser {
 			p = v1.CheckPermissionResponse_PERMISSIONSHIP_HAS_PERMISSION
 		}
+		// Every user is a site member once the site's relationship is
+		// written; the client asks it with each bulk check to tell a
+		// populated SpiceDB from an empty one.
+		if it.GetResource().GetObjectType() == schema.TypeSite && it.GetPermission() == "member" &&
+			f.rels[schema.SiteRelationships()[0]] {
+			p = v1.CheckPermissionResponse_PERMISSIONSHIP_HAS_PERMISSION
+		}
 		resp.Pairs = append(resp.Pairs, &v1.CheckBulkPermissionsPair{
 			Request: it,
 			Response: &v1.CheckBulkPermissionsPair_Item{Item: &v1.CheckBulkPermissionsResponseItem{

@@ -101,7 +101,13 @@ func newFixture() (_ *fixture, err error) {
 		stopSpice()
 		_ = store.Close()
 	}
-	svc, err := service.New(store, spice, mirror.New(store, spice, log), log, service.Options{
+	// As serve does at start: the site's relationships, without which
+	// SpiceDB counts as not yet populated and every check is refused.
+	m := mirror.New(store, spice, log)
+	if _, err := m.Reconcile(ctx, true); err != nil {
+		return nil, err
+	}
+	svc, err := service.New(store, spice, m, log, service.Options{
 		SessionLifetime: time.Hour,
 		PasswordCost:    bcrypt.MinCost,
 	})

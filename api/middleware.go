@@ -158,8 +158,10 @@ func sessionToken(r *http.Request) (token, source string) {
 			return ck.Value, sourceCookie
 		}
 	}
-	if v := r.URL.Query().Get(sdk.SessionTokenQuery); v != "" {
-		return v, sourceQuery
+	for _, v := range r.URL.Query()[sdk.SessionTokenQuery] {
+		if v != "" {
+			return v, sourceQuery
+		}
 	}
 	if v := r.Header.Get(sdk.SessionTokenHeader); v != "" {
 		return v, sourceHeader

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"gorm.io/gorm/clause"
 )
 
 // EveryoneGroupName is the name of each organization's implicit group.
@@ -102,6 +104,37 @@ func (s *Store) MemberRoles(ctx context.Context, orgID, userID string) ([]string
 		return nil, fmt.Errorf("member roles: %w", classify(err))
 	}
 	return roles, nil
+}
+
+// LockMemberRoles locks the membership for the rest of the transaction and
+// returns the member's roles. ErrNotFound means the user is not a member.
+func (s *Store) LockMemberRoles(ctx context.Context, orgID, userID string) ([]string, error) {
+	where := "organization_id = ? AND user_id = ?"
+	if err := s.lockRow(ctx, &OrganizationMember{}, where, orgID, userID); err != nil {
+		return nil, fmt.Errorf("lock member: %w", err)
+	}
+	return s.MemberRoles(ctx, orgID, userID)
+}
+
+// LockMembers locks the memberships of userIDs in the organization for
+// the rest of the transaction (on Postgres; SQLite runs one transaction
+// at a time) and returns which of them are members, so that nobody is
+// added to a group while being removed from its organization.
+func (s *Store) LockMembers(ctx context.Context, orgID string, userIDs []string) (map[string]bool, error) {
+	db := s.q(ctx)
+	if s.postgres {
+		db = db.Clauses(clause.Locking{Strength: "SHARE"})
+	}
+	var found []OrganizationMember
+	err := db.Where("organization_id = ? AND user_id IN ?", orgID, userIDs).Find(&found).Error
+	if err != nil {
+		return nil, fmt.Errorf("lock members: %w", classify(err))
+	}
+	set := make(map[string]bool, len(found))
+	for _, m := range found {
+		set[m.UserID] = true
+	}
+	return set, nil
 }
 
 // SetMemberRoles replaces a member's organization roles. ErrNotFound

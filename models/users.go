@@ -147,6 +147,16 @@ func (s *Store) SiteRoles(ctx context.Context, userID string) ([]string, error) 
 	return roles, nil
 }
 
+// LockSiteRoles locks the user's row for the rest of the transaction and
+// returns their site roles, so that a change decided on them cannot
+// interleave with another.
+func (s *Store) LockSiteRoles(ctx context.Context, userID string) ([]string, error) {
+	if err := s.lockRow(ctx, &User{}, "id = ?", userID); err != nil {
+		return nil, fmt.Errorf("lock user: %w", err)
+	}
+	return s.SiteRoles(ctx, userID)
+}
+
 // SetSiteRoles replaces the user's site roles.
 func (s *Store) SetSiteRoles(ctx context.Context, userID string, roles []string) error {
 	if err := s.lockRow(ctx, &User{}, "id = ?", userID); err != nil {

@@ -278,7 +278,7 @@ func (w *hostileWorld) perEndpoint(t *testing.T) {
 		{"upper-case user id", owner, http.MethodGet, "/api/v2/users/" + strings.ToUpper(w.aliceID), nil, http.StatusOK, ""},
 		{"create user as a member", alice, http.MethodPost, "/api/v2/users",
 			sdk.CreateUserRequest{Email: "z@example.com", Username: "z", Password: password},
-			http.StatusForbidden, "You are not allowed to create users in those organizations."},
+			http.StatusForbidden, "You are not allowed to create users."},
 		{"create user, NUL in name", owner, http.MethodPost, "/api/v2/users",
 			sdk.CreateUserRequest{Email: "z@example.com", Username: "z", Name: "a\x00b", Password: password}, http.StatusBadRequest, msgValidation},
 		{"create user, bad organization id", owner, http.MethodPost, "/api/v2/users",

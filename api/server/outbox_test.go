@@ -2,10 +2,12 @@ package server_test
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,7 +15,10 @@ import (
 	"github.com/authgate/authgate/api/apitest"
 	"github.com/authgate/authgate/api/sdk"
 	"github.com/authgate/authgate/api/server"
+	"github.com/authgate/authgate/internal/testenv"
 	"github.com/authgate/authgate/models"
+	"github.com/authgate/authgate/schema/spicedb"
+	"github.com/authgate/authgate/schema/spicedb/embedded"
 )
 
 // A change SpiceDB refuses must not hold up anybody else's, and the
@@ -77,4 +82,54 @@ func TestSecondServerOnOneDataDirectoryRefusesToStart(t *testing.T) {
 	})
 	require.ErrorIs(t, err, models.ErrInUse)
 	assert.Contains(t, err.Error(), dir, "the error names the directory")
+}
+
+// An external SpiceDB that comes back without its data (restarted on its
+// in-memory datastore) must not be answered from: every check fails with
+// 503 until authgate has rebuilt it from the database, by itself, and
+// then answers are what they were.
+func TestSpiceDBThatLostItsDataIsRebuilt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	addr := testenv.FreeAddr(t)
+	key := rand.Text()
+	first, err := embedded.Start(ctx, embedded.Options{Address: addr, PresharedKey: key})
+	require.NoError(t, err)
+
+	w := newWorld(t, apitest.Options{
+		SpiceDB: spicedb.Config{Endpoint: addr, PresharedKey: key, Insecure: true},
+	})
+	table := w.acceptance()
+	w.requireAcceptance(t)
+
+	// SpiceDB restarts empty: no schema, no relationships.
+	require.NoError(t, first.Stop())
+	second, err := embedded.Start(ctx, embedded.Options{Address: addr, PresharedKey: key})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = second.Stop() })
+
+	// Until the rebuild, nothing is answered: a 503, never a false.
+	// Afterwards, the same answers as before. The rebuild runs on the
+	// background sync's interval, so poll.
+	ownerChecks := map[string]sdk.AuthorizationCheck{}
+	for _, row := range table {
+		ownerChecks[row.name] = row.check
+	}
+	require.Eventually(t, func() bool {
+		resp := w.owner.Do(http.MethodPost, "/api/v2/authcheck", sdk.AuthorizationRequest{Checks: ownerChecks})
+		if resp.Status == http.StatusServiceUnavailable {
+			return false
+		}
+		require.Equal(t, http.StatusOK, resp.Status, "%s", resp.Body)
+		var got map[string]bool
+		resp.JSON(t, &got)
+		for _, row := range table {
+			require.Equal(t, row.owner, got[row.name], "answered from a SpiceDB not yet rebuilt: %s", row.name)
+		}
+		return true
+	}, 30*time.Second, 50*time.Millisecond)
+
+	w.requireAcceptance(t)
+	ready := w.srv.Client().Do(http.MethodGet, "/readyz", nil)
+	assert.Equal(t, http.StatusOK, ready.Status, "%s", ready.Body)
 }

@@ -184,10 +184,6 @@ func (s *Server) prepareSpiceDB(ctx context.Context) error {
 		}
 		rebuild = !populated
 	}
-	if err := s.mirror.SyncSite(ctx); err != nil {
-		return fmt.Errorf("write site relationships: %w", err)
-	}
-
 	if rebuild {
 		start := time.Now()
 		diff, err := s.mirror.Reconcile(ctx, true)
@@ -256,7 +252,10 @@ func (s *Server) Run(ctx context.Context) error {
 	defer s.close()
 	bg, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.mirror.Run(bg, s.cfg.MirrorInterval)
+	// An external SpiceDB can lose its data while authgate runs (restarted
+	// on its in-memory datastore, restored from nothing); the in-process
+	// one cannot.
+	go s.mirror.Run(bg, s.cfg.MirrorInterval, s.embedded == nil)
 	go s.sweepSessions(bg)
 
 	srv := &http.Server{

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -122,8 +121,12 @@ func (s *Service) PatchGroup(ctx context.Context, actor Actor, id string, req sd
 	if req.DisplayName != nil {
 		v.text("display_name", *req.DisplayName)
 	}
+	removing := make(map[string]bool, len(remove))
+	for _, u := range remove {
+		removing[u] = true
+	}
 	for _, u := range add {
-		if slices.Contains(remove, u) {
+		if removing[u] {
 			v.add("add_users", "user %s is both added and removed.", u)
 		}
 	}
@@ -138,25 +141,27 @@ func (s *Service) PatchGroup(ctx context.Context, actor Actor, id string, req sd
 	if isEveryone(g) && (len(add) > 0 || len(remove) > 0 || req.Name != "" || req.DisplayName != nil) {
 		return sdk.Group{}, invalid("The Everyone group cannot be changed: its members are the organization's members.")
 	}
-	if len(add) > 0 {
-		members, err := s.store.MemberUserIDs(ctx, g.OrganizationID, add)
-		if err != nil {
-			return sdk.Group{}, err
-		}
-		for _, u := range add {
-			if !members[u] {
-				v.add("add_users", "user %s is not a member of the group's organization.", u)
-			}
-		}
-		if err := v.err(); err != nil {
-			return sdk.Group{}, err
-		}
-	}
-
 	err = s.commit(ctx, func(tx *models.Store) error {
 		locked, err := tx.LockGroup(ctx, g.ID)
 		if err != nil {
 			return err
+		}
+		// Checked under lock, in the transaction that adds them: a member
+		// removed from the organization at the same moment must not end
+		// up in one of its groups.
+		if len(add) > 0 {
+			members, err := tx.LockMembers(ctx, g.OrganizationID, add)
+			if err != nil {
+				return err
+			}
+			for _, u := range add {
+				if !members[u] {
+					v.add("add_users", "user %s is not a member of the group's organization.", u)
+				}
+			}
+			if err := v.err(); err != nil {
+				return err
+			}
 		}
 		if err := tx.AddGroupMembers(ctx, g.ID, add); err != nil {
 			return err
@@ -228,12 +233,14 @@ func (s *Service) DeleteGroup(ctx context.Context, actor Actor, id string) error
 }
 
 // canonicalIDs validates a list of UUIDs and returns them canonical and
-// without repeats.
+// without repeats, in their first order.
 func canonicalIDs(v *validator, field string, ids []string) []string {
 	out := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
 	for i, id := range ids {
 		c := v.uuid(fieldIndex(field, i), id)
-		if c != "" && !slices.Contains(out, c) {
+		if c != "" && !seen[c] {
+			seen[c] = true
 			out = append(out, c)
 		}
 	}

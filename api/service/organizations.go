@@ -229,26 +229,19 @@ func (s *Service) UpdateMemberRoles(ctx context.Context, actor Actor, orgRef, us
 	} else if err != nil {
 		return sdk.OrganizationMember{}, err
 	}
-	current, err := s.store.MemberRoles(ctx, org.ID, user.ID)
-	if err != nil {
-		return sdk.OrganizationMember{}, err
-	}
-
 	scope := func(perm string) schema.Item {
 		return schema.Item{ResourceType: schema.TypeOrganization, ResourceID: org.ID, Permission: perm}
 	}
-	err = s.requireRoleChange(ctx, actor, current, roles, schema.OrganizationRoles, scope,
-		"assign_org_role_assign", "assign_org_role_unassign")
-	if err != nil {
-		return sdk.OrganizationMember{}, err
-	}
-
-	err = s.commit(ctx, func(tx *models.Store) error {
-		if err := tx.SetMemberRoles(ctx, org.ID, user.ID, roles); err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, models.Entity{Kind: models.EntityMembership, ID: user.ID, Scope: org.ID})
-	})
+	err = s.changeRoles(ctx, actor, roles, schema.OrganizationRoles, scope,
+		"assign_org_role_assign", "assign_org_role_unassign",
+		func() ([]string, error) { return s.store.MemberRoles(ctx, org.ID, user.ID) },
+		func(tx *models.Store) ([]string, error) { return tx.LockMemberRoles(ctx, org.ID, user.ID) },
+		func(tx *models.Store) error {
+			if err := tx.SetMemberRoles(ctx, org.ID, user.ID, roles); err != nil {
+				return err
+			}
+			return tx.Enqueue(ctx, models.Entity{Kind: models.EntityMembership, ID: user.ID, Scope: org.ID})
+		})
 	if isNotFound(err) {
 		return sdk.OrganizationMember{}, notFound("Organization member")
 	}

@@ -208,6 +208,14 @@ func (s *Service) UpdateACL(ctx context.Context, actor Actor, typ, id string, re
 	if err != nil {
 		return sdk.ACL{}, err
 	}
+	if r.Type == schema.TypeWorkspace {
+		// Workspaces have an action of their own for sharing, and
+		// authcheck answers "share" from it; sharing here must agree, so
+		// an admin share lets one change the workspace but not pass it on.
+		if err := s.requireObject(ctx, actor, r.Type, r.ID, "share", "Resource"); err != nil {
+			return sdk.ACL{}, err
+		}
+	}
 
 	var v validator
 	if req.UserRoles == nil && req.GroupRoles == nil {

@@ -223,7 +223,20 @@ func (s *Service) Ready(ctx context.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return err
 	}
-	return s.spice.Ping(ctx)
+	if err := s.spice.Ping(ctx); err != nil {
+		return err
+	}
+	populated, err := s.mirror.Populated(ctx)
+	if err != nil {
+		return err
+	}
+	if !populated {
+		return &Error{
+			Kind:    KindUnavailable,
+			Message: "SpiceDB holds none of authgate's relationships yet; authgate is rebuilding them from the database.",
+		}
+	}
+	return nil
 }
 
 // Outbox describes the relationship changes not yet in SpiceDB.

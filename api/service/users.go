@@ -2,8 +2,10 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +26,9 @@ func (s *Service) newUser(v *validator, email, username, name, password string) 
 	email = normalizeEmail(email)
 	v.email("email", email)
 	v.name("username", username)
+	if strings.EqualFold(username, "me") {
+		v.add("username", "\"me\" cannot be a username: in paths it stands for the signed-in user.")
+	}
 	v.text("name", name)
 	norm := v.password("password", password)
 	if err := v.err(); err != nil {
@@ -207,16 +212,20 @@ func (s *Service) User(ctx context.Context, actor Actor, ref string) (sdk.User, 
 // CreateUser creates a user with a password. Without organization_ids the
 // user joins the default organization, as in Coder.
 func (s *Service) CreateUser(ctx context.Context, actor Actor, req sdk.CreateUserRequest) (sdk.User, error) {
+	// Authorized first: what follows looks organizations up and hashes a
+	// password, work a caller who may not create users must not cause,
+	// and whose answers must not tell them which organizations exist.
+	err := s.requireScope(ctx, actor, schema.TypeSite, schema.SiteID, "user_create",
+		"You are not allowed to create users.")
+	if err != nil {
+		return sdk.User{}, err
+	}
+
 	var v validator
 	if req.LoginType != "" && req.LoginType != models.LoginTypePassword {
 		v.add("login_type", "only %q is supported.", models.LoginTypePassword)
 	}
-	orgIDs := make([]string, 0, len(req.OrganizationIDs))
-	for i, id := range req.OrganizationIDs {
-		if c := v.uuid(fieldIndex("organization_ids", i), id); c != "" && !slices.Contains(orgIDs, c) {
-			orgIDs = append(orgIDs, c)
-		}
-	}
+	orgIDs := canonicalIDs(&v, "organization_ids", req.OrganizationIDs)
 	user, err := s.newUser(&v, req.Email, req.Username, req.Name, req.Password)
 	if err != nil {
 		return sdk.User{}, err
@@ -242,7 +251,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, req sdk.CreateUse
 		return sdk.User{}, err
 	}
 
-	items := []schema.Item{{ResourceType: schema.TypeSite, ResourceID: schema.SiteID, Permission: "user_create"}}
+	items := make([]schema.Item, 0, len(orgIDs))
 	for _, id := range orgIDs {
 		items = append(items, schema.Item{ResourceType: schema.TypeOrganization, ResourceID: id, Permission: "organization_member_create"})
 	}
@@ -251,7 +260,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, req sdk.CreateUse
 		return sdk.User{}, err
 	}
 	if slices.Contains(ok, false) {
-		return sdk.User{}, forbidden("You are not allowed to create users in those organizations.")
+		return sdk.User{}, forbidden("You are not allowed to add members to those organizations.")
 	}
 
 	err = s.commit(ctx, func(tx *models.Store) error {
@@ -294,25 +303,18 @@ func (s *Service) UpdateSiteRoles(ctx context.Context, actor Actor, ref string, 
 	if target.ID == actor.User.ID {
 		return sdk.User{}, invalid("You cannot change your own roles.")
 	}
-	current, err := s.store.SiteRoles(ctx, target.ID)
-	if err != nil {
-		return sdk.User{}, err
-	}
-
 	site := func(perm string) schema.Item {
 		return schema.Item{ResourceType: schema.TypeSite, ResourceID: schema.SiteID, Permission: perm}
 	}
-	if err := s.requireRoleChange(ctx, actor, current, roles, schema.SiteRoles, site,
-		"assign_role_assign", "assign_role_unassign"); err != nil {
-		return sdk.User{}, err
-	}
-
-	err = s.commit(ctx, func(tx *models.Store) error {
-		if err := tx.SetSiteRoles(ctx, target.ID, roles); err != nil {
-			return err
-		}
-		return tx.Enqueue(ctx, models.Entity{Kind: models.EntityUser, ID: target.ID})
-	})
+	err = s.changeRoles(ctx, actor, roles, schema.SiteRoles, site, "assign_role_assign", "assign_role_unassign",
+		func() ([]string, error) { return s.store.SiteRoles(ctx, target.ID) },
+		func(tx *models.Store) ([]string, error) { return tx.LockSiteRoles(ctx, target.ID) },
+		func(tx *models.Store) error {
+			if err := tx.SetSiteRoles(ctx, target.ID, roles); err != nil {
+				return err
+			}
+			return tx.Enqueue(ctx, models.Entity{Kind: models.EntityUser, ID: target.ID})
+		})
 	if isNotFound(err) {
 		return sdk.User{}, notFound("User")
 	}
@@ -322,6 +324,48 @@ func (s *Service) UpdateSiteRoles(ctx context.Context, actor Actor, ref string, 
 	return s.userView(ctx, target)
 }
 
+// roleChangeAttempts is how often a role change is decided again when
+// the roles it was decided on changed before it could commit; a third
+// collision in a row is reported rather than retried forever.
+const roleChangeAttempts = 3
+
+// errRolesChanged stops a role change whose decision is out of date.
+var errRolesChanged = conflict("The roles changed while this change was being made. Send it again.")
+
+// changeRoles replaces roles after checking that the actor may make each
+// change, and commits only if the roles it checked against are still the
+// ones in the database: a change allowed against yesterday's roles (an
+// "unchanged" owner role that was revoked meanwhile) would otherwise grant
+// what nobody allowed.
+func (s *Service) changeRoles(ctx context.Context, actor Actor, next []string, roles []schema.Role,
+	scope func(string) schema.Item, assignPerm, unassignPerm string,
+	read func() ([]string, error), lock func(*models.Store) ([]string, error), write func(*models.Store) error,
+) error {
+	for attempt := 1; ; attempt++ {
+		current, err := read()
+		if err != nil {
+			return err
+		}
+		if err := s.requireRoleChange(ctx, actor, current, next, roles, scope, assignPerm, unassignPerm); err != nil {
+			return err
+		}
+		err = s.commit(ctx, func(tx *models.Store) error {
+			now, err := lock(tx)
+			if err != nil {
+				return err
+			}
+			if !slices.Equal(now, current) {
+				return errRolesChanged
+			}
+			return write(tx)
+		})
+		if errors.Is(err, errRolesChanged) && attempt < roleChangeAttempts {
+			continue
+		}
+		return err
+	}
+}
+
 func missingRoles() error {
 	var v validator
 	v.add("roles", "roles is required: a list of role names ([] removes every role).")
@@ -329,7 +373,8 @@ func missingRoles() error {
 }
 
 // requireRoleChange checks that the actor may make every change from
-// current to next: the generic assign or unassign permission, and the
+// current to next: the generic assign permission always (calling the
+// endpoint at all is assigning roles), unassign when a role goes, and the
 // per-role permission of each role added or removed.
 func (s *Service) requireRoleChange(ctx context.Context, actor Actor, current, next []string,
 	roles []schema.Role, scope func(string) schema.Item, assignPerm, unassignPerm string,
@@ -346,14 +391,8 @@ func (s *Service) requireRoleChange(ctx context.Context, actor Actor, current, n
 		}
 	}
 	changed := append(slices.Clone(added), removed...)
-	if len(changed) == 0 {
-		return nil
-	}
 
-	var items []schema.Item
-	if len(added) > 0 {
-		items = append(items, scope(assignPerm))
-	}
+	items := []schema.Item{scope(assignPerm)}
 	if len(removed) > 0 {
 		items = append(items, scope(unassignPerm))
 	}
@@ -390,6 +429,11 @@ func (s *Service) SetUserStatus(ctx context.Context, actor Actor, ref, status st
 	if err := s.requireObject(ctx, actor, schema.TypeUser, target.ID, "update", "User"); err != nil {
 		return sdk.User{}, err
 	}
+	if status == models.StatusSuspended {
+		if err := s.refuseOwner(ctx, target.ID, "suspend"); err != nil {
+			return sdk.User{}, err
+		}
+	}
 	err = s.store.InTx(ctx, func(tx *models.Store) error {
 		if err := tx.SetUserStatus(ctx, target.ID, status); err != nil {
 			return err
@@ -423,6 +467,9 @@ func (s *Service) DeleteUser(ctx context.Context, actor Actor, ref string) error
 	if err := s.requireObject(ctx, actor, schema.TypeUser, target.ID, "delete", "User"); err != nil {
 		return err
 	}
+	if err := s.refuseOwner(ctx, target.ID, "delete"); err != nil {
+		return err
+	}
 	n, err := s.store.CountOwnedResources(ctx, target.ID, schema.TypeWorkspace)
 	if err != nil {
 		return err
@@ -448,6 +495,21 @@ func (s *Service) DeleteUser(ctx context.Context, actor Actor, ref string) error
 		return notFound("User")
 	}
 	return err
+}
+
+// refuseOwner stops suspending or deleting a site owner, as Coder does:
+// the owner role must be taken away first, which only an owner may do, so
+// a user admin cannot lock the owners out, and the site cannot be left
+// without one by accident.
+func (s *Service) refuseOwner(ctx context.Context, userID, verb string) error {
+	roles, err := s.store.SiteRoles(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(roles, "owner") {
+		return invalid("You cannot " + verb + " a user with the \"owner\" role. Remove the role first.")
+	}
+	return nil
 }
 
 // userDependents lists the entities whose relationships name the user.

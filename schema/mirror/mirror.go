@@ -84,6 +84,16 @@ func (m *Mirror) Flush(ctx context.Context) error {
 				return err
 			}
 			err = m.apply(ctx, changes)
+			if errors.Is(err, spicedb.ErrRejected) {
+				// A SpiceDB that lost its schema refuses everything; that
+				// is an outage to wait out (Repair rebuilds it), not a
+				// change to set aside.
+				if populated, perr := m.Populated(ctx); perr != nil {
+					return perr
+				} else if !populated {
+					return fmt.Errorf("%w: %w", spicedb.ErrUnavailable, spicedb.ErrNotPopulated)
+				}
+			}
 			if errors.Is(err, spicedb.ErrRejected) && len(changes) > 1 {
 				err = m.applyEach(ctx, changes)
 			} else if errors.Is(err, spicedb.ErrRejected) {
@@ -187,6 +197,10 @@ func (m *Mirror) apply(ctx context.Context, changes []models.Change) error {
 func (m *Mirror) Populated(ctx context.Context) (bool, error) {
 	for _, f := range schema.Filters(schema.EntitySite) {
 		rels, err := m.spice.ReadRelationships(ctx, f)
+		if errors.Is(err, spicedb.ErrRejected) {
+			// No schema (SpiceDB lost its data): nothing is populated.
+			return false, nil
+		}
 		if err != nil {
 			return false, err
 		}
@@ -195,21 +209,6 @@ func (m *Mirror) Populated(ctx context.Context) (bool, error) {
 		}
 	}
 	return false, nil
-}
-
-// SyncSite writes the site's static relationships.
-func (m *Mirror) SyncSite(ctx context.Context) error {
-	if err := m.lock(ctx); err != nil {
-		return err
-	}
-	defer m.unlock()
-	return m.store.WithMirrorLock(ctx, func() error {
-		t, d, err := m.entityDiff(ctx, schema.EntitySite)
-		if err != nil {
-			return err
-		}
-		return m.write(ctx, t, d)
-	})
 }
 
 // entityDiff returns what SpiceDB lacks and what it has in excess for one
@@ -355,17 +354,19 @@ func diff(want, have []schema.Relationship) (touch, del []schema.Relationship) {
 	return touch, del
 }
 
-// write applies touches and deletes in calls of at most SpiceDB's limit.
-// Each call is atomic; together they are not, which is fine because a
-// failed pass leaves its changes in the outbox to be applied again.
+// write applies deletes, then touches, in calls of at most SpiceDB's
+// limit. Each call is atomic; together they are not, which is fine because
+// a failed pass leaves its changes in the outbox to be applied again.
+// Deletes go first and the last touch goes last, so that a rebuild's
+// populated sentinel (see Reconcile) lands after everything else.
 func (m *Mirror) write(ctx context.Context, touch, del []schema.Relationship) error {
 	for len(touch)+len(del) > 0 {
-		n := min(len(touch), spicedb.MaxUpdatesPerWrite)
-		t := touch[:n]
-		touch = touch[n:]
-		k := min(len(del), spicedb.MaxUpdatesPerWrite-n)
+		k := min(len(del), spicedb.MaxUpdatesPerWrite)
 		d := del[:k]
 		del = del[k:]
+		n := min(len(touch), spicedb.MaxUpdatesPerWrite-k)
+		t := touch[:n]
+		touch = touch[n:]
 		if err := m.spice.WriteRelationships(ctx, t, d); err != nil {
 			return err
 		}
@@ -380,10 +381,30 @@ func (m *Mirror) write(ctx context.Context, touch, del []schema.Relationship) er
 // each batch it finished is out of the outbox.
 const passTimeout = 30 * time.Second
 
+// Repair rebuilds SpiceDB from the database when it holds none of
+// authgate's relationships (an external SpiceDB restarted without its
+// data): it writes the schema, then every relationship, the populated
+// sentinel last. It reports whether it rebuilt. Until it has, checks fail
+// with ErrNotPopulated rather than answer from an empty SpiceDB.
+func (m *Mirror) Repair(ctx context.Context) (bool, error) {
+	populated, err := m.Populated(ctx)
+	if err != nil || populated {
+		return false, err
+	}
+	if _, err := m.spice.EnsureSchema(ctx, schema.Text); err != nil {
+		return false, fmt.Errorf("write schema: %w", err)
+	}
+	if _, err := m.Reconcile(ctx, true); err != nil {
+		return false, fmt.Errorf("rebuild from the database: %w", err)
+	}
+	return true, nil
+}
+
 // Run flushes the outbox every interval until ctx ends, so that changes
 // whose request failed to apply them (SpiceDB down, a crash) are applied
-// once SpiceDB answers again.
-func (m *Mirror) Run(ctx context.Context, interval time.Duration) {
+// once SpiceDB answers again. With repair, it also rebuilds a SpiceDB
+// that lost its data (see Repair).
+func (m *Mirror) Run(ctx context.Context, interval time.Duration, repair bool) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failing := false
@@ -394,6 +415,13 @@ func (m *Mirror) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 		pass, cancel := context.WithTimeout(ctx, passTimeout)
+		if repair {
+			if rebuilt, err := m.Repair(pass); err != nil && ctx.Err() == nil {
+				m.log.WarnContext(ctx, "could not check whether spicedb holds its relationships", "error", err)
+			} else if rebuilt {
+				m.log.WarnContext(ctx, "spicedb had lost its relationships; rebuilt them from the database")
+			}
+		}
 		err := m.Flush(pass)
 		cancel()
 		switch {

@@ -57,7 +57,7 @@ func TestFlushGivesUpBehindAStuckPass(t *testing.T) {
 	runCtx, stopRun := context.WithCancel(ctx)
 	ran := make(chan struct{})
 	go func() {
-		m.Run(runCtx, 10*time.Millisecond)
+		m.Run(runCtx, 10*time.Millisecond, false)
 		close(ran)
 	}()
 	t.Cleanup(func() {

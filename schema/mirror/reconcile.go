@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/authgate/authgate/schema"
@@ -49,12 +50,29 @@ func (m *Mirror) Reconcile(ctx context.Context, apply bool) (Difference, error) 
 		if !apply {
 			return nil
 		}
+		// The populated sentinel goes last, so that checks refuse to
+		// answer from a SpiceDB until everything before it is written.
+		sentinel := schema.SiteRelationships()
+		d.Missing = append(slices.DeleteFunc(d.Missing, func(r schema.Relationship) bool {
+			return slices.Contains(sentinel, r)
+		}), missingOf(sentinel, have)...)
 		if err := m.write(ctx, d.Missing, d.Extra); err != nil {
 			return fmt.Errorf("apply difference: %w", err)
 		}
 		return m.store.DeleteChanges(ctx, snap.ChangeIDs)
 	})
 	return d, err
+}
+
+// missingOf returns the relationships of want that have lacks.
+func missingOf(want, have []schema.Relationship) []schema.Relationship {
+	var out []schema.Relationship
+	for _, r := range want {
+		if !slices.Contains(have, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func sortRelationships(rels []schema.Relationship) {

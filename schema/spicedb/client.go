@@ -163,7 +163,12 @@ func wrap(what string, err error) error {
 	}
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted,
-		codes.Aborted, codes.Canceled:
+		codes.Aborted, codes.Canceled,
+		// SpiceDB answers Internal or Unknown when its own datastore
+		// fails ("an internal error occurred while accessing the
+		// datastore", "unable to find revision"): it cannot decide, so
+		// neither can authgate.
+		codes.Internal, codes.Unknown, codes.DataLoss:
 		return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
 	case codes.Unauthenticated, codes.PermissionDenied:
 		return fmt.Errorf("%s: %w: %w: %w", what, ErrUnavailable, ErrKeyRefused, err)
@@ -184,7 +189,9 @@ func (c *Client) Ping(ctx context.Context) error {
 	defer cancel()
 	_, err := c.schema.ReadSchema(ctx, &v1.ReadSchemaRequest{})
 	if status.Code(err) == codes.NotFound {
-		return nil
+		// authgate writes the schema before it serves; a SpiceDB without
+		// one lost its data and answers nothing truthfully until rebuilt.
+		return fmt.Errorf("ping spicedb: %w: it has no schema (restarted without its data?)", ErrUnavailable)
 	}
 	return wrap("ping spicedb", err)
 }
@@ -251,34 +258,68 @@ func (c *Client) CheckBulk(ctx context.Context, items []schema.Item, at *v1.ZedT
 		}
 	}
 
+	if len(items) == 0 {
+		return nil, at, nil
+	}
+	// The populated sentinel rides along: site:root#member@user:* is the
+	// relationship a rebuild writes last, so a snapshot that has it has
+	// every relationship the rebuild wrote. Without it, SpiceDB is new,
+	// lost its data, or is half rebuilt, and a "no" from it means nothing.
+	req.Items = append(req.Items, &v1.CheckBulkPermissionsRequestItem{
+		Resource:   &v1.ObjectReference{ObjectType: schema.TypeSite, ObjectId: schema.SiteID},
+		Permission: "member",
+		Subject: &v1.SubjectReference{
+			Object: &v1.ObjectReference{ObjectType: schema.TypeUser, ObjectId: items[0].SubjectID},
+		},
+	})
+
 	resp, err := c.perms.CheckBulkPermissions(ctx, req)
 	if err != nil {
 		return nil, nil, wrap("check permissions", err)
 	}
-	if len(resp.GetPairs()) != len(items) {
-		return nil, nil, fmt.Errorf("check permissions: %d answers for %d checks", len(resp.GetPairs()), len(items))
+	pairs := resp.GetPairs()
+	if len(pairs) != len(req.Items) {
+		return nil, nil, fmt.Errorf("check permissions: %d answers for %d checks", len(pairs), len(req.Items))
+	}
+	sentinel, err := answer(pairs[len(items)])
+	if err != nil || !sentinel.Allowed {
+		return nil, nil, fmt.Errorf("check permissions: %w: %w", ErrUnavailable, ErrNotPopulated)
 	}
 
 	results := make([]Result, len(items))
-	for i, pair := range resp.GetPairs() {
-		switch r := pair.GetResponse().(type) {
-		case *v1.CheckBulkPermissionsPair_Item:
-			p := r.Item.GetPermissionship()
-			results[i].Allowed = p == v1.CheckPermissionResponse_PERMISSIONSHIP_HAS_PERMISSION
-			if p == v1.CheckPermissionResponse_PERMISSIONSHIP_CONDITIONAL_PERMISSION {
-				results[i].Err = errors.New("conditional permission without context")
-			}
-		case *v1.CheckBulkPermissionsPair_Error:
-			results[i].Err = status.ErrorProto(r.Error)
-			if code := codes.Code(r.Error.GetCode()); code == codes.Unavailable || code == codes.DeadlineExceeded {
-				// One item failing for lack of SpiceDB means all would.
-				return nil, nil, wrap("check permissions", results[i].Err)
-			}
-		default:
-			results[i].Err = errors.New("empty answer")
+	for i, pair := range pairs[:len(items)] {
+		if results[i], err = answer(pair); err != nil {
+			return nil, nil, err
 		}
 	}
 	return results, resp.GetCheckedAt(), nil
+}
+
+// ErrNotPopulated means SpiceDB does not hold authgate's relationships:
+// it is new, lost its data, or is being rebuilt from the database.
+var ErrNotPopulated = errors.New("spicedb holds none of authgate's relationships yet")
+
+// answer reads one item of a bulk check. An error only this item has (an
+// id SpiceDB rejects, too deep a graph, a conditional answer) makes the
+// item false; an error any item could have (SpiceDB or its datastore
+// failing) fails the whole check, since every "no" would be a guess.
+func answer(pair *v1.CheckBulkPermissionsPair) (Result, error) {
+	switch r := pair.GetResponse().(type) {
+	case *v1.CheckBulkPermissionsPair_Item:
+		p := r.Item.GetPermissionship()
+		if p == v1.CheckPermissionResponse_PERMISSIONSHIP_CONDITIONAL_PERMISSION {
+			return Result{Err: errors.New("conditional permission without context")}, nil
+		}
+		return Result{Allowed: p == v1.CheckPermissionResponse_PERMISSIONSHIP_HAS_PERMISSION}, nil
+	case *v1.CheckBulkPermissionsPair_Error:
+		err := status.ErrorProto(r.Error)
+		switch codes.Code(r.Error.GetCode()) {
+		case codes.InvalidArgument, codes.NotFound, codes.OutOfRange, codes.ResourceExhausted:
+			return Result{Err: err}, nil
+		}
+		return Result{}, fmt.Errorf("check permissions: %w: %w", ErrUnavailable, err)
+	}
+	return Result{}, fmt.Errorf("check permissions: %w: an answer with neither result nor error", ErrUnavailable)
 }
 
 // ReadRelationships returns every relationship the filter selects, as of

@@ -24,9 +24,10 @@ type Snapshot struct {
 	ChangeIDs []uint64
 }
 
-// TODO: Snapshot holds the whole database in memory; past a few hundred
-// thousand users a rebuild or reconcile should stream one entity kind at a
-// time instead.
+// TODO: Snapshot holds the whole database in memory (measured: 168 MB for
+// 20,000 users and 60,000 relationships), so past a few hundred thousand
+// users a rebuild or reconcile needs gigabytes; it should stream one
+// entity kind at a time instead.
 
 // ReadSnapshot reads every row relationships are derived from.
 func (s *Store) ReadSnapshot(ctx context.Context) (Snapshot, error) {

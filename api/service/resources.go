@@ -40,6 +40,12 @@ func badResourceType(v *validator, field, typ string) {
 // oneself needs the member's own-workspace grant, for someone else the
 // organization-wide one. A template is shared "use" with the
 // organization's Everyone group unless the request says otherwise.
+//
+// TODO: a client-chosen id is unique across every organization, so its
+// 409 tells any caller who may create resources that the id exists
+// somewhere, and lets them take an id before the object's real creator
+// registers it. Keying resources by (organization, type, id) would close
+// both, at the cost of that wider key in every path and relationship.
 func (s *Service) CreateResource(ctx context.Context, actor Actor, orgRef string, req sdk.CreateResourceRequest) (sdk.Resource, error) {
 	var v validator
 	if !slices.Contains(resourceTypes, req.Type) {

@@ -169,15 +169,6 @@ func (s *Store) Stats(ctx context.Context) (OutboxStats, error) {
 	return st, nil
 }
 
-// CountPendingChanges counts the outbox rows.
-func (s *Store) CountPendingChanges(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.q(ctx).Model(&Change{}).Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("count relationship outbox: %w", classify(err))
-	}
-	return n, nil
-}
-
 // DeleteChanges removes outbox rows that SpiceDB now reflects.
 func (s *Store) DeleteChanges(ctx context.Context, ids []uint64) error {
 	// Chunks keep each statement under the databases' limits on bound

@@ -127,9 +127,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// IsPostgres reports whether the store is on Postgres.
-func (s *Store) IsPostgres() bool { return s.postgres }
-
 // Close closes the connection pool.
 func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()

@@ -243,9 +243,6 @@ func (s *Server) ensureSchema(ctx context.Context) (bool, error) {
 // Addr is the address the API listens on.
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
-// Handler is the HTTP handler, for tests that skip the network.
-func (s *Server) Handler() http.Handler { return s.handler }
-
 // Run serves until ctx ends, then lets requests in flight finish (up to
 // ShutdownTimeout) and closes everything.
 func (s *Server) Run(ctx context.Context) error {

@@ -375,14 +375,6 @@ func (c *Client) WriteRelationships(ctx context.Context, touch, del []schema.Rel
 	return wrap("write relationships", err)
 }
 
-// DeleteRelationships deletes every relationship the filter selects.
-func (c *Client) DeleteRelationships(ctx context.Context, f schema.Filter) error {
-	_, err := c.perms.DeleteRelationships(ctx, &v1.DeleteRelationshipsRequest{
-		RelationshipFilter: toFilter(f),
-	})
-	return wrap("delete relationships", err)
-}
-
 func toFilter(f schema.Filter) *v1.RelationshipFilter {
 	rf := &v1.RelationshipFilter{
 		ResourceType:       f.ResourceType,

@@ -32,7 +32,6 @@ type Options struct {
 // Server is a running in-process SpiceDB.
 type Server struct {
 	client *spicedb.Client
-	key    string
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -73,7 +72,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("configure embedded spicedb: %w", err)
 	}
 
-	s := &Server{key: opts.PresharedKey, cancel: cancel, done: make(chan error, 1)}
+	s := &Server{cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- srv.Run(runCtx) }()
 
 	if opts.Address != "" {
@@ -98,9 +97,6 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 // Client returns a client of this SpiceDB.
 func (s *Server) Client() *spicedb.Client { return s.client }
-
-// PresharedKey returns the key clients must present.
-func (s *Server) PresharedKey() string { return s.key }
 
 // Stop shuts SpiceDB down and waits for it.
 func (s *Server) Stop() error {
